@@ -1,0 +1,10 @@
+import initial from './001-initial.js';
+
+/** Forward-only and append-only: a shipped migration is never edited, a change is a new entry. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [{ version: 1, name: 'initial', sql: initial }];

@@ -1,0 +1,125 @@
+import type { Db } from './db.js';
+
+/** Rows in, rows out: the SQL for versioned, soft-deletable vault objects. No Key Vault rules live here. */
+export type Kind = 'secret' | 'key' | 'certificate';
+
+export interface NameRow {
+  vault: string;
+  kind: Kind;
+  name: string;
+  deleted_at: number | null;
+  purge_at: number | null;
+  meta: string | null;
+}
+
+export interface VersionRow {
+  id: number;
+  vault: string;
+  kind: Kind;
+  name: string;
+  version: string;
+  created: number;
+  updated: number;
+  enabled: number;
+  nbf: number | null;
+  exp: number | null;
+  tags: string | null;
+  body: string;
+}
+
+export type NewVersion = Omit<VersionRow, 'id'>;
+
+/** A listed object: its name row joined with its latest version. */
+export type ListedRow = VersionRow & { deleted_at: number | null; purge_at: number | null };
+
+export interface ObjectStore {
+  getName(vault: string, kind: Kind, name: string): NameRow | undefined;
+  getLatest(vault: string, kind: Kind, name: string): VersionRow | undefined;
+  getVersion(vault: string, kind: Kind, name: string, version: string): VersionRow | undefined;
+  /** Creates the name row if needed and appends a version; returns the stored row. */
+  addVersion(row: NewVersion): VersionRow;
+  updateVersion(row: VersionRow): void;
+  setMeta(vault: string, kind: Kind, name: string, meta: string | null): void;
+  /** Names ordered case-insensitively, after `after` (exclusive), live or deleted. */
+  listNames(vault: string, kind: Kind, deleted: boolean, after: string | null, limit: number): ListedRow[];
+  /** Versions of one name in creation order, after row id `afterId`. */
+  listVersions(vault: string, kind: Kind, name: string, afterId: number, limit: number): VersionRow[];
+  allVersions(vault: string, kind: Kind, name: string): VersionRow[];
+  markDeleted(vault: string, kind: Kind, name: string, deletedAt: number, purgeAt: number): void;
+  recover(vault: string, kind: Kind, name: string): void;
+  purge(vault: string, kind: Kind, name: string): void;
+  /** Restores a name with all its versions, keeping their ids order. */
+  restore(name: Omit<NameRow, 'deleted_at' | 'purge_at'>, versions: NewVersion[]): void;
+  /** Removes soft-deleted objects whose purge date has passed; returns how many. */
+  purgeExpired(nowSeconds: number): number;
+  transaction<T>(fn: () => T): T;
+}
+
+export function createObjectStore(db: Db): ObjectStore {
+  const s = {
+    getName: db.prepare('SELECT * FROM objects WHERE vault = ? AND kind = ? AND name = ?'),
+    getLatest: db.prepare(
+      'SELECT * FROM versions WHERE vault = ? AND kind = ? AND name = ? ORDER BY id DESC LIMIT 1',
+    ),
+    getVersion: db.prepare('SELECT * FROM versions WHERE vault = ? AND kind = ? AND name = ? AND version = ?'),
+    insertName: db.prepare(
+      'INSERT INTO objects (vault, kind, name, deleted_at, purge_at, meta) VALUES (?, ?, ?, NULL, NULL, ?) ' +
+        'ON CONFLICT (vault, kind, name) DO NOTHING',
+    ),
+    insertVersion: db.prepare(
+      'INSERT INTO versions (vault, kind, name, version, created, updated, enabled, nbf, exp, tags, body) ' +
+        'VALUES (@vault, @kind, @name, @version, @created, @updated, @enabled, @nbf, @exp, @tags, @body)',
+    ),
+    updateVersion: db.prepare(
+      'UPDATE versions SET updated = @updated, enabled = @enabled, nbf = @nbf, exp = @exp, tags = @tags, body = @body ' +
+        'WHERE id = @id',
+    ),
+    setMeta: db.prepare('UPDATE objects SET meta = ? WHERE vault = ? AND kind = ? AND name = ?'),
+    listNames: db.prepare(
+      `SELECT v.*, o.deleted_at, o.purge_at FROM objects o
+         JOIN versions v ON v.id = (SELECT MAX(id) FROM versions x WHERE x.vault = o.vault AND x.kind = o.kind AND x.name = o.name)
+        WHERE o.vault = @vault AND o.kind = @kind AND (o.deleted_at IS NOT NULL) = @deleted AND o.name > @after
+        ORDER BY o.name LIMIT @limit`,
+    ),
+    listVersions: db.prepare(
+      'SELECT * FROM versions WHERE vault = ? AND kind = ? AND name = ? AND id > ? ORDER BY id LIMIT ?',
+    ),
+    allVersions: db.prepare('SELECT * FROM versions WHERE vault = ? AND kind = ? AND name = ? ORDER BY id'),
+    markDeleted: db.prepare('UPDATE objects SET deleted_at = ?, purge_at = ? WHERE vault = ? AND kind = ? AND name = ?'),
+    recover: db.prepare('UPDATE objects SET deleted_at = NULL, purge_at = NULL WHERE vault = ? AND kind = ? AND name = ?'),
+    purge: db.prepare('DELETE FROM objects WHERE vault = ? AND kind = ? AND name = ?'),
+    purgeExpired: db.prepare('DELETE FROM objects WHERE deleted_at IS NOT NULL AND purge_at <= ?'),
+  };
+
+  const addVersion = db.transaction((row: NewVersion): VersionRow => {
+    s.insertName.run(row.vault, row.kind, row.name, null);
+    const info = s.insertVersion.run(row);
+    return { ...row, id: Number(info.lastInsertRowid) };
+  });
+
+  const restore = db.transaction((name: Omit<NameRow, 'deleted_at' | 'purge_at'>, versions: NewVersion[]) => {
+    s.insertName.run(name.vault, name.kind, name.name, name.meta);
+    for (const v of versions) s.insertVersion.run(v);
+  });
+
+  return {
+    getName: (vault, kind, name) => s.getName.get(vault, kind, name) as NameRow | undefined,
+    getLatest: (vault, kind, name) => s.getLatest.get(vault, kind, name) as VersionRow | undefined,
+    getVersion: (vault, kind, name, version) =>
+      s.getVersion.get(vault, kind, name, version) as VersionRow | undefined,
+    addVersion,
+    updateVersion: (row) => void s.updateVersion.run(row),
+    setMeta: (vault, kind, name, meta) => void s.setMeta.run(meta, vault, kind, name),
+    listNames: (vault, kind, deleted, after, limit) =>
+      s.listNames.all({ vault, kind, deleted: deleted ? 1 : 0, after: after ?? '', limit }) as ListedRow[],
+    listVersions: (vault, kind, name, afterId, limit) =>
+      s.listVersions.all(vault, kind, name, afterId, limit) as VersionRow[],
+    allVersions: (vault, kind, name) => s.allVersions.all(vault, kind, name) as VersionRow[],
+    markDeleted: (vault, kind, name, deletedAt, purgeAt) => void s.markDeleted.run(deletedAt, purgeAt, vault, kind, name),
+    recover: (vault, kind, name) => void s.recover.run(vault, kind, name),
+    purge: (vault, kind, name) => void s.purge.run(vault, kind, name),
+    restore,
+    purgeExpired: (now) => s.purgeExpired.run(now).changes,
+    transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+  };
+}

@@ -1,0 +1,55 @@
+import type { Db } from './db.js';
+
+export interface VaultRow {
+  name: string;
+  created: number;
+  properties: string;
+  deleted_at: number | null;
+  purge_at: number | null;
+}
+
+export interface VaultStore {
+  get(name: string): VaultRow | undefined;
+  list(): VaultRow[];
+  upsert(row: VaultRow): void;
+  markDeleted(name: string, deletedAt: number, purgeAt: number): void;
+  recover(name: string): void;
+  /** Removes the vault and every object in it. */
+  purge(name: string): void;
+  purgeExpired(nowSeconds: number): string[];
+}
+
+export function createVaultStore(db: Db): VaultStore {
+  const s = {
+    get: db.prepare('SELECT * FROM vaults WHERE name = ?'),
+    list: db.prepare('SELECT * FROM vaults ORDER BY name'),
+    upsert: db.prepare(
+      `INSERT INTO vaults (name, created, properties, deleted_at, purge_at)
+       VALUES (@name, @created, @properties, @deleted_at, @purge_at)
+       ON CONFLICT (name) DO UPDATE SET properties = excluded.properties, deleted_at = excluded.deleted_at,
+         purge_at = excluded.purge_at`,
+    ),
+    markDeleted: db.prepare('UPDATE vaults SET deleted_at = ?, purge_at = ? WHERE name = ?'),
+    recover: db.prepare('UPDATE vaults SET deleted_at = NULL, purge_at = NULL WHERE name = ?'),
+    deleteObjects: db.prepare('DELETE FROM objects WHERE vault = ?'),
+    deleteVault: db.prepare('DELETE FROM vaults WHERE name = ?'),
+    expired: db.prepare('SELECT name FROM vaults WHERE deleted_at IS NOT NULL AND purge_at <= ?'),
+  };
+  const purge = db.transaction((name: string) => {
+    s.deleteObjects.run(name);
+    s.deleteVault.run(name);
+  });
+  return {
+    get: (name) => s.get.get(name) as VaultRow | undefined,
+    list: () => s.list.all() as VaultRow[],
+    upsert: (row) => void s.upsert.run(row),
+    markDeleted: (name, deletedAt, purgeAt) => void s.markDeleted.run(deletedAt, purgeAt, name),
+    recover: (name) => void s.recover.run(name),
+    purge,
+    purgeExpired(now) {
+      const names = (s.expired.all(now) as { name: string }[]).map((r) => r.name);
+      for (const n of names) purge(n);
+      return names;
+    },
+  };
+}
