@@ -150,7 +150,7 @@ export function createLifecycle<B>(kind: Kind, store: ObjectStore, clock: Clock)
     if (input.exp !== undefined) target.exp = input.exp ?? null;
   }
 
-  function page<R, T>(rows: R[], limit: number, map: (r: R) => T, position: (r: R) => string | number): Page<T> {
+  function page<R extends VersionRow, T>(rows: R[], limit: number, map: (r: R) => T, position: (r: R) => string | number): Page<T> {
     const more = rows.length > limit;
     const shown = more ? rows.slice(0, limit) : rows;
     const last = shown[shown.length - 1];
@@ -274,7 +274,7 @@ export function createLifecycle<B>(kind: Kind, store: ObjectStore, clock: Clock)
     snapshot(vault, name) {
       const latest = lifecycle.get(vault, name);
       const row = store.getName(vault.name, kind, latest.name)!;
-      const versions = store.allVersions(vault.name, kind, latest.name).map(({ id: _id, vault: _v, kind: _k, name: _n, ...rest }) => rest);
+      const versions = store.allVersions(vault.name, kind, latest.name).map(({ id: _id, vault: _v, kind: _k, name: _n, ...rest }: VersionRow) => rest);
       return { kind, name: latest.name, meta: row.meta, versions };
     },
     restore(vault, snapshot) {

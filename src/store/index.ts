@@ -22,5 +22,5 @@ export function openStore(options: OpenOptions = {}): Store {
   };
 }
 
-export type { Kind, NameRow, VersionRow, NewVersion, ListedRow } from './objects.js';
+export type { Kind, NameRow, VersionRow, NewVersion, ListedRow, ObjectStore } from './objects.js';
 export type { VaultRow } from './vaults.js';

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import jose from 'node-jose';
+
+/**
+ * Backup blobs are JWE (dir + A256GCM) under a key that belongs to one data dir: opaque to clients, and any change
+ * to a blob fails the GCM tag check, so a tampered or foreign blob is refused instead of restoring garbage.
+ * The compact JWE is base64url-encoded once more because Key Vault's backup value is a single base64url string.
+ */
+const PREFIX = 'KyaniteBackupV1.';
+
+export const newBackupKey = (): string =>
+  JSON.stringify({ kty: 'oct', k: randomBytes(32).toString('base64url'), alg: 'A256GCM', use: 'enc' });
+
+export interface BackupSealer {
+  seal(payload: unknown): Promise<string>;
+  /** Undefined for anything that is not an intact blob made with this key. */
+  open(blob: string): Promise<unknown | undefined>;
+}
+
+export function createBackupSealer(keyJson: string): BackupSealer {
+  const keyPromise = jose.JWK.asKey(JSON.parse(keyJson) as object);
+  return {
+    async seal(payload) {
+      const key = await keyPromise;
+      const jwe = await jose.JWE.createEncrypt({ format: 'compact', contentAlg: 'A256GCM', fields: { alg: 'dir' } }, key)
+        .update(Buffer.from(PREFIX + JSON.stringify(payload), 'utf8'))
+        .final();
+      return Buffer.from(jwe as unknown as string, 'utf8').toString('base64url');
+    },
+    async open(blob) {
+      try {
+        const key = await keyPromise;
+        const compact = Buffer.from(blob, 'base64url').toString('utf8');
+        if (compact.split('.').length !== 5) return undefined;
+        const result = await jose.JWE.createDecrypt(key).decrypt(compact);
+        const text = result.plaintext.toString('utf8');
+        return text.startsWith(PREFIX) ? (JSON.parse(text.slice(PREFIX.length)) as unknown) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}

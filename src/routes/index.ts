@@ -1,0 +1,36 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Domain } from '../domain/index.js';
+import type { VaultContext } from '../domain/vaults.js';
+import { checkDataPlaneApiVersion } from '../server/api-version.js';
+import { createAuthHook, type TokenCheck } from '../server/auth.js';
+import { parseHost, vaultNameForHost } from '../server/hosts.js';
+import { secretRoutes } from './secrets.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    vault: VaultContext;
+  }
+}
+
+export interface DataPlaneOptions {
+  domain: Domain;
+  tokenCheck?: TokenCheck;
+}
+
+/**
+ * The Key Vault data plane as one encapsulated context. Its onRequest hooks run in this order for every route:
+ * the auth challenge (before the body is read), the api-version check, then the vault named by the Host header.
+ */
+export function dataPlane({ domain, tokenCheck }: DataPlaneOptions): FastifyPluginAsync {
+  const authenticate = createAuthHook(tokenCheck);
+  return async (app) => {
+    app.decorateRequest('vault', null as unknown as VaultContext);
+    app.addHook('onRequest', async (request: FastifyRequest) => {
+      authenticate(request);
+      checkDataPlaneApiVersion(request);
+      const host = parseHost(request.headers.host);
+      request.vault = domain.vaults.context(vaultNameForHost(host.hostname), `https://${host.authority}`);
+    });
+    await app.register(secretRoutes(domain.secrets));
+  };
+}

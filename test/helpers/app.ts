@@ -1,0 +1,42 @@
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { createClock, type Clock } from '../../src/domain/clock.js';
+import { createDomain, type Domain } from '../../src/domain/index.js';
+import { buildApp } from '../../src/server/app.js';
+import { openStore, type Store } from '../../src/store/index.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  domain: Domain;
+  store: Store;
+  clock: Clock;
+  /** inject with a bearer token and api-version 7.5 unless the options say otherwise. */
+  call(method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export async function buildTestApp(options: { vaults?: string[] } = {}): Promise<TestApp> {
+  const store = openStore();
+  const clock = createClock();
+  const domain = createDomain(store, clock);
+  for (const v of ['default', ...(options.vaults ?? [])]) domain.vaults.ensure(v);
+  const app = await buildApp({ domain });
+  return {
+    app,
+    domain,
+    store,
+    clock,
+    call(method, url, body, headers = {}) {
+      const withVersion = url.includes('api-version') ? url : `${url}${url.includes('?') ? '&' : '?'}api-version=7.5`;
+      return app.inject({
+        method,
+        url: withVersion,
+        headers: { authorization: 'Bearer test-token', host: 'localhost:8443', ...headers },
+        ...(body !== undefined && { payload: body as InjectOptions['payload'] }),
+      });
+    },
+    async close() {
+      await app.close();
+      store.close();
+    },
+  };
+}
