@@ -1,3 +1,4 @@
+import type { ServerOptions } from 'node:https';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Domain } from '../domain/index.js';
 import { dataPlane } from '../routes/index.js';
@@ -11,7 +12,7 @@ export interface AppOptions {
   domain: Domain;
   logger?: FastifyServerOptions['logger'];
   /** Options for https.createServer (key, cert, SNICallback); without them the app serves plain HTTP (tests). */
-  https?: Record<string, unknown>;
+  https?: ServerOptions;
   tokenCheck?: TokenCheck;
   /** Extra plugins registered at the root (the token service, the management plane). */
   plugins?: Array<Parameters<FastifyInstance['register']>[0]>;

@@ -1,0 +1,51 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../../src/store/index.js';
+
+let store: Store;
+beforeEach(() => {
+  store = openStore();
+  store.vaults.upsert({ name: 'v', created: 0, properties: '{}', deleted_at: null, purge_at: null });
+});
+
+const version = (name: string, v: string, body = '{}') => ({
+  vault: 'v', kind: 'secret' as const, name, version: v, created: 1, updated: 1, enabled: 1, nbf: null, exp: null, tags: null, body,
+});
+
+describe('object store', () => {
+  it('orders versions by insertion and returns the latest, matching names case-insensitively', () => {
+    store.objects.addVersion(version('Alpha', 'a'.repeat(32)));
+    store.objects.addVersion(version('alpha', 'b'.repeat(32)));
+    expect(store.objects.getLatest('v', 'secret', 'ALPHA')?.version).toBe('b'.repeat(32));
+    expect(store.objects.getName('v', 'secret', 'alpha')?.name).toBe('Alpha');
+    expect(store.objects.listVersions('v', 'secret', 'alpha', 0, 10).map((r) => r.version)).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
+  });
+
+  it('lists names after a position, live and deleted apart', () => {
+    for (const n of ['c', 'a', 'b', 'd']) store.objects.addVersion(version(n, n.repeat(32).slice(0, 32)));
+    store.objects.markDeleted('v', 'secret', 'b', 10, 20);
+    expect(store.objects.listNames('v', 'secret', false, null, 10).map((r) => r.name)).toEqual(['a', 'c', 'd']);
+    expect(store.objects.listNames('v', 'secret', false, 'a', 1).map((r) => r.name)).toEqual(['c']);
+    expect(store.objects.listNames('v', 'secret', true, null, 10).map((r) => [r.name, r.deleted_at, r.purge_at])).toEqual([['b', 10, 20]]);
+  });
+
+  it('purges expired deleted names with their versions, and whole vaults', () => {
+    store.objects.addVersion(version('x', '1'.repeat(32)));
+    store.objects.addVersion(version('y', '2'.repeat(32)));
+    store.objects.markDeleted('v', 'secret', 'x', 10, 20);
+    expect(store.objects.purgeExpired(19)).toBe(0);
+    expect(store.objects.purgeExpired(20)).toBe(1);
+    expect(store.objects.getLatest('v', 'secret', 'x')).toBeUndefined();
+    store.vaults.purge('v');
+    expect(store.objects.getLatest('v', 'secret', 'y')).toBeUndefined();
+    expect(store.vaults.get('v')).toBeUndefined();
+  });
+
+  it('restores a name with all its versions in one transaction', () => {
+    store.objects.restore({ vault: 'v', kind: 'key', name: 'k', meta: '{"m":1}' }, [
+      { ...version('k', '3'.repeat(32)), kind: 'key' },
+      { ...version('k', '4'.repeat(32)), kind: 'key' },
+    ]);
+    expect(store.objects.getLatest('v', 'key', 'k')?.version).toBe('4'.repeat(32));
+    expect(store.objects.getName('v', 'key', 'k')?.meta).toBe('{"m":1}');
+  });
+});
