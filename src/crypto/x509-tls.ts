@@ -1,0 +1,182 @@
+/**
+ * Certificates for Kyanite's own HTTPS listener: a local CA and per-host leaf certificates.
+ *
+ * Pure building blocks: keys and PEM in, PEM out. Files, caching and the SNI callback live in
+ * src/server/tls.ts. All keys are ECDSA P-256 with SHA-256 signatures, because P-256 keys are
+ * generated in about a millisecond (RSA-2048 takes tens to hundreds) and every TLS client
+ * Kyanite cares about accepts them.
+ */
+import { createPrivateKey, createPublicKey, KeyObject, randomBytes, webcrypto } from 'node:crypto';
+import { isIP } from 'node:net';
+import { x509 } from './x509-lib.js';
+
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+
+const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+const ECDSA_SHA256 = { name: 'ECDSA', hash: 'SHA-256' } as const;
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+export const CA_VALIDITY_MS = 3650 * DAY_MS;
+export const LEAF_VALIDITY_MS = 365 * DAY_MS;
+/** Leaves start an hour in the past so a client whose clock lags a little still accepts them. */
+export const LEAF_BACKDATE_MS = HOUR_MS;
+/** The CA starts a day in the past: a container clock behind the host's must not reject it either. */
+const CA_BACKDATE_MS = DAY_MS;
+
+/** Names that every leaf carries, so the certificate a client gets always covers the loopback forms. */
+const LOOPBACK_NAMES: readonly AltName[] = [
+  { type: 'dns', value: 'localhost' },
+  { type: 'ip', value: '127.0.0.1' },
+  { type: 'ip', value: '::1' },
+];
+
+export interface AltName {
+  type: 'dns' | 'ip';
+  value: string;
+}
+
+/** A CA ready to sign: its PEM (handed to clients to trust), parsed certificate and private key. */
+export interface CertificateAuthority {
+  readonly certPem: string;
+  readonly cert: x509.X509Certificate;
+  readonly signingKey: CryptoKey;
+  /** Hex subject key identifier, copied into every leaf's authority key identifier. */
+  readonly keyId: string;
+}
+
+/** A fresh, extractable P-256 key pair (extractable because the private key is written out as PEM). */
+export const generateKeyPair = (): Promise<CryptoKeyPair> =>
+  webcrypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+
+export const privateKeyToPem = (key: CryptoKey): string =>
+  KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }).toString();
+
+const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
+
+/**
+ * Lower-cases a host name or IP literal and checks that a certificate can carry it; undefined when
+ * it cannot. SNI names come from the network, so anything odd (wildcards, spaces, empty labels,
+ * IPv6 zone ids) is refused rather than signed. Underscores are allowed because Docker service
+ * names use them and clients send them as SNI.
+ */
+export function normalizeHostname(name: string): string | undefined {
+  const lower = name.trim().toLowerCase().replace(/\.$/, '');
+  if (lower.length === 0 || lower.length > 253) return undefined;
+  if (isIP(lower) !== 0) return lower.includes('%') ? undefined : lower;
+  return lower.split('.').every((label) => LABEL.test(label)) ? lower : undefined;
+}
+
+/**
+ * Subject alternative names for a leaf: the name itself, the loopback names, and for a name of 3+
+ * labels the wildcard of its parent (kv1.vault.localhost → *.vault.localhost), so one leaf also
+ * serves sibling vaults. Two-label parents never get a wildcard: Node and OpenSSL reject
+ * `*.localhost`-style names, which would make the whole certificate look wrong to them.
+ */
+export function leafAltNames(hostname: string): AltName[] {
+  const names: AltName[] = [{ type: isIP(hostname) === 0 ? 'dns' : 'ip', value: hostname }];
+  const labels = hostname.split('.');
+  if (isIP(hostname) === 0 && labels.length >= 3) {
+    names.push({ type: 'dns', value: `*.${labels.slice(1).join('.')}` });
+  }
+  // A loopback name given as the host itself is already first in the list.
+  names.push(...LOOPBACK_NAMES.filter((loopback) => loopback.value !== hostname));
+  return names;
+}
+
+/** A self-signed CA certificate for `keys`, valid about ten years. */
+export async function createCaCertificate(
+  keys: CryptoKeyPair,
+  options: { commonName?: string; now?: Date } = {},
+): Promise<string> {
+  const now = options.now ?? new Date();
+  const commonName = options.commonName ?? `Kyanite Local CA ${randomBytes(4).toString('hex')}`;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    name: [{ CN: [commonName] }],
+    keys,
+    notBefore: new Date(now.getTime() - CA_BACKDATE_MS),
+    notAfter: new Date(now.getTime() + CA_VALIDITY_MS),
+    signingAlgorithm: ECDSA_SHA256,
+    // No serialNumber: the library draws 16 random bytes and keeps the integer positive.
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return cert.toString('pem');
+}
+
+/**
+ * Parses a CA certificate and its PKCS#8 (or SEC1) private key PEM, and checks they belong
+ * together, are a CA, and use P-256. Throws a plain Error saying what is wrong otherwise.
+ */
+export async function loadCertificateAuthority(certPem: string, keyPem: string): Promise<CertificateAuthority> {
+  const cert = new x509.X509Certificate(certPem);
+  const privateKey = createPrivateKey(keyPem);
+  if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new Error('the CA key is not an ECDSA P-256 key');
+  }
+  const derivedSpki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+  if (!derivedSpki.equals(Buffer.from(cert.publicKey.rawData))) {
+    throw new Error('the CA certificate and private key do not match');
+  }
+  if (cert.getExtension(x509.BasicConstraintsExtension)?.ca !== true) {
+    throw new Error('the CA certificate is not a CA (basicConstraints CA:true missing)');
+  }
+  const signingKey = await webcrypto.subtle.importKey(
+    'pkcs8',
+    privateKey.export({ type: 'pkcs8', format: 'der' }),
+    EC_P256,
+    false,
+    ['sign'],
+  );
+  // Prefer the identifier the CA states about itself; compute one for a CA that lacks it.
+  const keyId =
+    cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId ??
+    (await x509.SubjectKeyIdentifierExtension.create(cert.publicKey)).keyId;
+  return { certPem: cert.toString('pem'), cert, signingKey, keyId };
+}
+
+/**
+ * Whether the CA is past its end date. Only the end counts: a clock that runs behind must not make
+ * Kyanite replace a CA that clients already trust.
+ */
+export const caHasExpired = (ca: CertificateAuthority, now = new Date()): boolean =>
+  now.getTime() >= ca.cert.notAfter.getTime();
+
+/**
+ * A TLS server certificate for `hostname` (a DNS name or IP literal, already normalized), signed
+ * by `ca`, for the holder of `publicKey`. Valid one year from an hour ago, never past the CA.
+ */
+export async function createLeafCertificate(
+  ca: CertificateAuthority,
+  publicKey: CryptoKey,
+  hostname: string,
+  now = new Date(),
+): Promise<string> {
+  if (normalizeHostname(hostname) !== hostname) {
+    throw new Error(`not a normalized host name or IP address: ${JSON.stringify(hostname)}`);
+  }
+  const notAfter = Math.min(now.getTime() + LEAF_VALIDITY_MS, ca.cert.notAfter.getTime());
+  const cert = await x509.X509CertificateGenerator.create({
+    subject: [{ CN: [hostname] }],
+    issuer: ca.cert.subjectName,
+    publicKey,
+    signingKey: ca.signingKey,
+    signingAlgorithm: ECDSA_SHA256,
+    notBefore: new Date(now.getTime() - LEAF_BACKDATE_MS),
+    notAfter: new Date(notAfter),
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      // An ECDSA key only signs the handshake; keyEncipherment is an RSA key-transport notion.
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(leafAltNames(hostname)),
+      new x509.AuthorityKeyIdentifierExtension(ca.keyId),
+      await x509.SubjectKeyIdentifierExtension.create(publicKey),
+    ],
+  });
+  return cert.toString('pem');
+}

@@ -1,0 +1,32 @@
+import type { RunningKyanite } from './kyanite.js';
+
+/** What a person needs after start-up: where Kyanite listens, which vaults it serves and how to trust it. */
+export function banner(k: RunningKyanite): string {
+  const { port, config } = k;
+  const vaults = k.domain.vaults.list().map((v) =>
+    v.name === 'default' ? `  default      https://localhost:${port}` : `  ${v.name.padEnd(12)} https://${v.name}.vault.localhost:${port}`,
+  );
+  const lines = [
+    `Kyanite is serving Azure Key Vault on https://localhost:${port} (listening on ${config.host}:${port})`,
+    '',
+    'Vaults:',
+    ...vaults,
+    '',
+    `Auth mode: ${config.auth}    Data: ${config.inMemory ? 'in memory' : config.dataDir}`,
+  ];
+  if (k.caPath) {
+    lines.push(
+      `Local CA:  ${k.caPath}`,
+      '',
+      'Trust it before starting your client:',
+      `  export NODE_EXTRA_CA_CERTS=${k.caPath}        # Node.js`,
+      `  export REQUESTS_CA_BUNDLE=${k.caPath}         # Python SDK and Azure CLI`,
+      `  export SSL_CERT_FILE=${k.caPath}              # OpenSSL-based tools, Go`,
+    );
+  } else if (config.cert) {
+    lines.push(`Serving the certificate ${config.cert}`);
+  }
+  lines.push('', `Vault hosts other than localhost need a name that resolves to ${config.host}, e.g. in /etc/hosts:`);
+  lines.push(`  127.0.0.1 ${k.domain.vaults.list().map((v) => `${v.name}.vault.localhost`).join(' ')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,83 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { createClock, type Clock } from '../domain/clock.js';
+import { createDomain, type Domain } from '../domain/index.js';
+import { openStore, type Store } from '../store/index.js';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { loggerOptions } from './logger.js';
+import { loadTls } from './tls.js';
+
+/** A running Kyanite: what main.ts prints and what the in-process fixture hands to tests. */
+export interface RunningKyanite {
+  config: Config;
+  app: FastifyInstance;
+  domain: Domain;
+  store: Store;
+  clock: Clock;
+  port: number;
+  /** https://localhost:PORT */
+  url: string;
+  caPem: string | undefined;
+  caPath: string | undefined;
+  /** Moves Kyanite's clock forward and applies what falls due (scheduled purges). */
+  advanceClock(seconds: number): void;
+  stop(): Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+export interface StartOptions {
+  clock?: Clock;
+  /** Keep the local CA in memory instead of DATA_DIR/tls (the in-process fixture hands its PEM to clients). */
+  ephemeralTls?: boolean;
+}
+
+export async function startKyanite(config: Config, options: StartOptions = {}): Promise<RunningKyanite> {
+  const clock = options.clock ?? createClock();
+  const store = openStore(config.inMemory ? {} : { dataDir: config.dataDir });
+  try {
+    const domain = createDomain(store, clock);
+    for (const name of config.vaults) if (!domain.vaults.findAny(name)) domain.vaults.ensure(name);
+
+    const tls = await loadTls({
+      // --in-memory keeps no database file, but the CA stays in the data dir so the trust users set up holds.
+      ...(!options.ephemeralTls && { dataDir: config.dataDir }),
+      ...(config.cert && { certFile: config.cert }),
+      ...(config.key && { keyFile: config.key }),
+    });
+    const app = await buildApp({ domain, logger: loggerOptions(config.logLevel), https: tls.serverOptions });
+    await app.listen({ port: config.port, host: config.host });
+    const port = (app.server.address() as AddressInfo).port;
+
+    const sweeper = setInterval(() => domain.sweep(), SWEEP_INTERVAL_MS);
+    sweeper.unref();
+
+    let stopped = false;
+    return {
+      config,
+      app,
+      domain,
+      store,
+      clock,
+      port,
+      url: `https://localhost:${port}`,
+      caPem: tls.caPem,
+      caPath: tls.caPath,
+      advanceClock(seconds) {
+        clock.advance(seconds);
+        domain.sweep();
+      },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        clearInterval(sweeper);
+        await app.close();
+        store.close();
+      },
+    };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}

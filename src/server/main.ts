@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+import { banner } from './banner.js';
+import { ConfigError, helpText, loadConfig } from './config.js';
+import { startKyanite } from './kyanite.js';
+
+/** The `kyanite` command: parse flags, start, print the banner, shut down gracefully on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(helpText());
+    return;
+  }
+  // Everything Kyanite writes (database, CA key) is for its user alone: files 0600, folders 0700.
+  process.umask(0o077);
+  const config = loadConfig(argv);
+  const kyanite = await startKyanite(config);
+  process.stdout.write(`${banner(kyanite)}\n`);
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    kyanite.app.log.info({ signal }, 'shutting down');
+    kyanite.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`kyanite: error while stopping: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`kyanite: ${message}\n`);
+  process.exit(err instanceof ConfigError ? 2 : 1);
+});
