@@ -1,5 +1,5 @@
 import type { ServerOptions } from 'node:https';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { Domain } from '../domain/index.js';
 import { dataPlane } from '../routes/index.js';
 import type { TokenCheck } from './auth.js';
@@ -15,7 +15,7 @@ export interface AppOptions {
   https?: ServerOptions;
   tokenCheck?: TokenCheck;
   /** Extra plugins registered at the root (the token service, the management plane). */
-  plugins?: Array<Parameters<FastifyInstance['register']>[0]>;
+  plugins?: FastifyPluginAsync[];
 }
 
 /** The request body limit: a 25 KiB secret, a PFX or a key import fit many times over. */

@@ -6,6 +6,7 @@ import { openStore, type Store } from '../store/index.js';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { loggerOptions } from './logger.js';
+import { rootPlanes } from './planes.js';
 import { loadTls } from './tls.js';
 
 /** A running Kyanite: what main.ts prints and what the in-process fixture hands to tests. */
@@ -46,7 +47,12 @@ export async function startKyanite(config: Config, options: StartOptions = {}): 
       ...(config.cert && { certFile: config.cert }),
       ...(config.key && { keyFile: config.key }),
     });
-    const app = await buildApp({ domain, logger: loggerOptions(config.logLevel), https: tls.serverOptions });
+    const app = await buildApp({
+      domain,
+      logger: loggerOptions(config.logLevel),
+      https: tls.serverOptions,
+      plugins: rootPlanes({ domain, store, auth: config.auth }),
+    });
     await app.listen({ port: config.port, host: config.host });
     const port = (app.server.address() as AddressInfo).port;
 

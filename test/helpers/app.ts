@@ -2,6 +2,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { createClock, type Clock } from '../../src/domain/clock.js';
 import { createDomain, type Domain } from '../../src/domain/index.js';
 import { buildApp } from '../../src/server/app.js';
+import { rootPlanes } from '../../src/server/planes.js';
 import { openStore, type Store } from '../../src/store/index.js';
 
 export interface TestApp {
@@ -19,7 +20,7 @@ export async function buildTestApp(options: { vaults?: string[] } = {}): Promise
   const clock = createClock();
   const domain = createDomain(store, clock);
   for (const v of ['default', ...(options.vaults ?? [])]) domain.vaults.ensure(v);
-  const app = await buildApp({ domain });
+  const app = await buildApp({ domain, plugins: rootPlanes({ domain, store, auth: 'any' }) });
   return {
     app,
     domain,
