@@ -4,27 +4,42 @@ import type { Clock } from './clock.js';
 import { createLifecycle } from './lifecycle.js';
 import { createSecretService, type SecretBody, type SecretService } from './secrets.js';
 import { createVaultRegistry, type VaultRegistry } from './vaults.js';
+import { createKeyService, type KeyBody, type KeyService } from './keys.js';
+import { createRsaKeyPool, type RsaKeyPool } from '../crypto/rsa-pool.js';
 
 /** Everything that holds Key Vault rules, built over one store and one clock. */
 export interface Domain {
   clock: Clock;
   vaults: VaultRegistry;
   secrets: SecretService;
-  /** Applies scheduled purges that are due; the server runs it on a timer and after every clock shift. */
-  sweep(): void;
+  keys: KeyService;
+  /** Applies what falls due (scheduled purges, key rotations); the server runs it on a timer and after clock shifts. */
+  sweep(): Promise<void>;
+  close(): Promise<void>;
 }
 
-export function createDomain(store: Store, clock: Clock): Domain {
+export interface DomainOptions {
+  /** Fresh RSA keys made ahead of demand; a pool that warms up only on first use when not given. */
+  rsaPool?: RsaKeyPool;
+}
+
+export function createDomain(store: Store, clock: Clock, options: DomainOptions = {}): Domain {
   const vaults = createVaultRegistry(store, clock);
   const backups = createBackupService(store.settings);
   const secretLifecycle = createLifecycle<SecretBody>('secret', store.objects, clock);
   const secrets = createSecretService(secretLifecycle, backups);
+  const rsaPool = options.rsaPool ?? createRsaKeyPool({ target: 0 });
+  const keys = createKeyService(createLifecycle<KeyBody>('key', store.objects, clock), backups, rsaPool, clock);
   return {
     clock,
     vaults,
     secrets,
-    sweep() {
+    keys,
+    async sweep() {
       store.objects.purgeExpired(Math.floor(clock.now() / 1000));
+      vaults.sweep();
+      await keys.autoRotate(vaults.list().map((v) => vaults.context(v.name, `https://${v.name}.vault.localhost`)));
     },
+    close: () => rsaPool.close(),
   };
 }

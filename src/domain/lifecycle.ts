@@ -104,6 +104,8 @@ export interface Lifecycle<B> {
   update(vault: VaultContext, name: string, version: string | undefined, patch: VersionPatch<B>): ObjectVersion<B>;
   list(vault: VaultContext, maxresults: unknown, skiptoken: unknown): Page<ObjectVersion<B>>;
   listVersions(vault: VaultContext, name: string, maxresults: unknown, skiptoken: unknown): Page<ObjectVersion<B>>;
+  /** The latest version of every live object: for scans such as automatic rotation. */
+  allLive(vault: VaultContext): ObjectVersion<B>[];
   listDeleted(vault: VaultContext, maxresults: unknown, skiptoken: unknown): Page<DeletedVersion<B>>;
   getDeleted(vault: VaultContext, name: string): DeletedVersion<B>;
   /** Soft-deletes (or, without soft delete, removes) the name; returns the latest version as it was. */
@@ -219,11 +221,13 @@ export function createLifecycle<B>(kind: Kind, store: ObjectStore, clock: Clock)
     listVersions(vault, name, maxresults, skiptoken) {
       assertName(kind, name);
       const limit = parseMaxResults(maxresults);
-      const after = decodeSkipToken<number>(skiptoken, 'number') ?? 0;
+      const after = decodeSkipToken<string>(skiptoken, 'string') ?? '';
       const row = nameRow(vault, name);
       const rows = row && row.deleted_at === null ? store.listVersions(vault.name, kind, name, after, limit + 1) : [];
-      return page(rows, limit, (r) => toVersion<B>(r), (r) => r.id);
+      // The service lists versions by version id, not by creation time (recorded): see docs/behaviour.md.
+      return page(rows, limit, (r) => toVersion<B>(r), (r) => r.version);
     },
+    allLive: (vault) => store.listNames(vault.name, kind, false, null, -1).map((r) => toVersion<B>(r)),
     listDeleted(vault, maxresults, skiptoken) {
       const limit = parseMaxResults(maxresults);
       const after = decodeSkipToken<string>(skiptoken, 'string');

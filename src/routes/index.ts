@@ -4,6 +4,7 @@ import type { VaultContext } from '../domain/vaults.js';
 import { checkDataPlaneApiVersion } from '../server/api-version.js';
 import { createAuthHook, type TokenCheck } from '../server/auth.js';
 import { parseHost, vaultNameForHost } from '../server/hosts.js';
+import { keyRoutes } from './keys.js';
 import { secretRoutes } from './secrets.js';
 
 declare module 'fastify' {
@@ -32,5 +33,6 @@ export function dataPlane({ domain, tokenCheck }: DataPlaneOptions): FastifyPlug
       request.vault = domain.vaults.context(vaultNameForHost(host.hostname), `https://${host.authority}`);
     });
     await app.register(secretRoutes(domain.secrets));
+    await app.register(keyRoutes(domain.keys));
   };
 }

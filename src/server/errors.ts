@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KeyVaultError, badParameter, payloadTooLarge, routeNotFound } from '../domain/errors.js';
+import { KeyVaultError, badParameter, payloadTooLarge, routeNotFound, unauthorized } from '../domain/errors.js';
+import { challengeHeader, parseHost } from './hosts.js';
 
 /**
  * The only writer of error bodies. Domain and hook errors arrive as KeyVaultError; Fastify's own errors (validation,
@@ -50,5 +51,12 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     request.log.error({ err }, 'unhandled error');
     return sendError(reply, new KeyVaultError(500, 'InternalServerError', 'Kyanite failed on this request; this is a bug.'));
   });
-  app.setNotFoundHandler((request, reply) => sendError(reply, routeNotFound(request.method, request.url)));
+  // The service challenges before it routes: an SDK's first, token-less request to any path must get the 401, or the
+  // client never fetches a token and shows the 404 instead (seen in the recordings' certificate sessions).
+  app.setNotFoundHandler((request, reply) => {
+    if (!/^Bearer\s+\S/i.test(request.headers.authorization ?? '')) {
+      return sendError(reply, unauthorized(challengeHeader(parseHost(request.headers.host))));
+    }
+    return sendError(reply, routeNotFound(request.method, request.url));
+  });
 }

@@ -42,8 +42,8 @@ export interface ObjectStore {
   setMeta(vault: string, kind: Kind, name: string, meta: string | null): void;
   /** Names ordered case-insensitively, after `after` (exclusive), live or deleted. */
   listNames(vault: string, kind: Kind, deleted: boolean, after: string | null, limit: number): ListedRow[];
-  /** Versions of one name in creation order, after row id `afterId`. */
-  listVersions(vault: string, kind: Kind, name: string, afterId: number, limit: number): VersionRow[];
+  /** Versions of one name ordered by version id (as the service lists them), after version `after`. */
+  listVersions(vault: string, kind: Kind, name: string, after: string, limit: number): VersionRow[];
   allVersions(vault: string, kind: Kind, name: string): VersionRow[];
   markDeleted(vault: string, kind: Kind, name: string, deletedAt: number, purgeAt: number): void;
   recover(vault: string, kind: Kind, name: string): void;
@@ -82,7 +82,7 @@ export function createObjectStore(db: Db): ObjectStore {
         ORDER BY o.name LIMIT @limit`,
     ),
     listVersions: db.prepare(
-      'SELECT * FROM versions WHERE vault = ? AND kind = ? AND name = ? AND id > ? ORDER BY id LIMIT ?',
+      'SELECT * FROM versions WHERE vault = ? AND kind = ? AND name = ? AND version > ? ORDER BY version LIMIT ?',
     ),
     allVersions: db.prepare('SELECT * FROM versions WHERE vault = ? AND kind = ? AND name = ? ORDER BY id'),
     markDeleted: db.prepare('UPDATE objects SET deleted_at = ?, purge_at = ? WHERE vault = ? AND kind = ? AND name = ?'),
@@ -112,8 +112,8 @@ export function createObjectStore(db: Db): ObjectStore {
     setMeta: (vault, kind, name, meta) => void s.setMeta.run(meta, vault, kind, name),
     listNames: (vault, kind, deleted, after, limit) =>
       s.listNames.all({ vault, kind, deleted: deleted ? 1 : 0, after: after ?? '', limit }) as ListedRow[],
-    listVersions: (vault, kind, name, afterId, limit) =>
-      s.listVersions.all(vault, kind, name, afterId, limit) as VersionRow[],
+    listVersions: (vault, kind, name, after, limit) =>
+      s.listVersions.all(vault, kind, name, after, limit) as VersionRow[],
     allVersions: (vault, kind, name) => s.allVersions.all(vault, kind, name) as VersionRow[],
     markDeleted: (vault, kind, name, deletedAt, purgeAt) => void s.markDeleted.run(deletedAt, purgeAt, vault, kind, name),
     recover: (vault, kind, name) => void s.recover.run(vault, kind, name),

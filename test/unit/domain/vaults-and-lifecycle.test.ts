@@ -42,13 +42,13 @@ describe('secret lifecycle rules', () => {
     expect(domain.secrets.set(vault, 'a', { value: 'again' }).body.value).toBe('again');
   });
 
-  it('refuses to purge under purge protection, and the sweep purges when the date passes', () => {
+  it('refuses to purge under purge protection, and the sweep purges when the date passes', async () => {
     const { domain, vault, clock } = setup({ enablePurgeProtection: true });
     domain.secrets.set(vault, 'a', { value: 'x' });
     domain.secrets.lifecycle.delete(vault, 'a');
     expect(() => domain.secrets.lifecycle.purge(vault, 'a')).toThrow(expect.objectContaining({ status: 403 }));
     clock.advance(90 * 86400);
-    domain.sweep();
+    await domain.sweep();
     expect(() => domain.secrets.lifecycle.getDeleted(vault, 'a')).toThrow(expect.objectContaining({ status: 404 }));
   });
 

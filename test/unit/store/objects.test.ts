@@ -17,7 +17,7 @@ describe('object store', () => {
     store.objects.addVersion(version('alpha', 'b'.repeat(32)));
     expect(store.objects.getLatest('v', 'secret', 'ALPHA')?.version).toBe('b'.repeat(32));
     expect(store.objects.getName('v', 'secret', 'alpha')?.name).toBe('Alpha');
-    expect(store.objects.listVersions('v', 'secret', 'alpha', 0, 10).map((r) => r.version)).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
+    expect(store.objects.listVersions('v', 'secret', 'alpha', '', 10).map((r) => r.version)).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
   });
 
   it('lists names after a position, live and deleted apart', () => {

@@ -1,0 +1,275 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { publicJwk } from '../crypto/jwk.js';
+import { versionAtLeast } from '../server/api-version.js';
+import { DEFAULT_ROTATION_POLICY, type RotationPolicy } from '../domain/rotation.js';
+import type { DeletedInfo } from '../domain/lifecycle.js';
+import type { Key, KeyService, ReleasePolicy } from '../domain/keys.js';
+import type { VaultContext } from '../domain/vaults.js';
+import { fromBase64url, toBase64url } from './base64url.js';
+import { objectUrl, renderAttributes, renderPage, withDeleted, type Json } from './render.js';
+import {
+  AttributesInput,
+  BackupBody,
+  NameParams,
+  NameVersionParams,
+  PagingQuery,
+  Tags,
+  type BackupBodyT,
+  type NameParamsT,
+  type NameVersionParamsT,
+  type PagingQueryT,
+} from './schemas.js';
+
+const KeyAttributes = Type.Intersect([AttributesInput, Type.Object({ exportable: Type.Optional(Type.Boolean()) })]);
+const ReleasePolicyBody = Type.Object({
+  contentType: Type.Optional(Type.String()),
+  immutable: Type.Optional(Type.Boolean()),
+  data: Type.String(),
+});
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
+
+const CreateKeyBody = Type.Object({
+  kty: Type.String(),
+  key_size: Nullable(Type.Integer()),
+  public_exponent: Nullable(Type.Integer()),
+  key_ops: Nullable(Type.Array(Type.String())),
+  attributes: Nullable(KeyAttributes),
+  tags: Nullable(Tags),
+  crv: Nullable(Type.String()),
+  release_policy: Nullable(ReleasePolicyBody),
+});
+const ImportKeyBody = Type.Object({
+  key: Type.Object({ kty: Type.String() }),
+  Hsm: Nullable(Type.Boolean()),
+  attributes: Nullable(KeyAttributes),
+  tags: Nullable(Tags),
+  release_policy: Nullable(ReleasePolicyBody),
+});
+const UpdateKeyBody = Type.Object({
+  key_ops: Nullable(Type.Array(Type.String())),
+  attributes: Nullable(KeyAttributes),
+  tags: Nullable(Tags),
+  release_policy: Nullable(ReleasePolicyBody),
+});
+const OperationBody = Type.Object({
+  alg: Type.String(),
+  value: Type.String(),
+  iv: Nullable(Type.String()),
+  aad: Nullable(Type.String()),
+  tag: Nullable(Type.String()),
+});
+const VerifyBody = Type.Object({ alg: Type.String(), digest: Type.String(), value: Type.String() });
+const RandomBody = Type.Object({ count: Type.Integer() });
+const RotationPolicyBody = Type.Object({
+  id: Nullable(Type.String()),
+  lifetimeActions: Nullable(Type.Array(Type.Object({
+    trigger: Type.Object({ timeAfterCreate: Nullable(Type.String()), timeBeforeExpiry: Nullable(Type.String()) }),
+    action: Type.Object({ type: Type.String() }),
+  }))),
+  attributes: Nullable(Type.Object({ expiryTime: Nullable(Type.String()) })),
+});
+
+type CreateKeyBodyT = Static<typeof CreateKeyBody>;
+type ImportKeyBodyT = Static<typeof ImportKeyBody>;
+type UpdateKeyBodyT = Static<typeof UpdateKeyBody>;
+type OperationBodyT = Static<typeof OperationBody>;
+type VerifyBodyT = Static<typeof VerifyBody>;
+
+/** null and absent mean the same to the service. */
+const given = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
+
+function releasePolicy(p: Static<typeof ReleasePolicyBody> | null | undefined): ReleasePolicy | undefined {
+  if (!p) return undefined;
+  fromBase64url(p.data, 'release_policy.data');
+  return { contentType: p.contentType ?? 'application/json; charset=utf-8', ...(p.immutable !== undefined && { immutable: p.immutable }), data: p.data };
+}
+
+function renderKey(k: Key, vault: VaultContext, apiVersion: string, deleted?: DeletedInfo): Json {
+  const jwk = { kid: objectUrl(vault, 'keys', k.name, k.version), ...publicJwk(k.body.jwk), key_ops: k.body.keyOps };
+  // The service lists kid, kty, key_ops, then the public members.
+  const { kid, kty, key_ops, ...members } = jwk as Json & { kid: string; kty: string; key_ops: string[] };
+  const extra: Json = {};
+  // exportable appears in responses from 7.4 (7.3 responses lack it, recorded); where true it has been sent since 7.3.
+  if (versionAtLeast(apiVersion, '7.4') || (k.body.exportable && versionAtLeast(apiVersion, '7.3'))) extra['exportable'] = k.body.exportable ?? false;
+  const out: Json = { key: { kid, kty, key_ops, ...members }, attributes: renderAttributes(k.attributes, vault, apiVersion, extra) };
+  if (k.tags) out['tags'] = k.tags;
+  if (k.body.managed) out['managed'] = true;
+  if (k.body.releasePolicy) out['release_policy'] = k.body.releasePolicy;
+  return withDeleted(vault, 'deletedkeys', k, deleted, out);
+}
+
+function renderKeyItem(k: Key, vault: VaultContext, apiVersion: string, versioned: boolean, deleted?: DeletedInfo): Json {
+  const out: Json = {
+    kid: objectUrl(vault, 'keys', k.name, versioned ? k.version : undefined),
+    attributes: renderAttributes(k.attributes, vault, apiVersion, versionAtLeast(apiVersion, '7.4') ? { exportable: k.body.exportable ?? false } : {}),
+  };
+  if (k.tags) out['tags'] = k.tags;
+  if (k.body.managed) out['managed'] = true;
+  return withDeleted(vault, 'deletedkeys', k, deleted, out);
+}
+
+function renderRotationPolicy(vault: VaultContext, name: string, policy: RotationPolicy | undefined): Json {
+  if (!policy) return { ...DEFAULT_ROTATION_POLICY };
+  return { id: `${objectUrl(vault, 'keys', name)}/rotationpolicy`, lifetimeActions: policy.lifetimeActions, attributes: policy.attributes };
+}
+
+const CRYPTO_ROUTES = [
+  ['encrypt', 'encrypt'],
+  ['decrypt', 'decrypt'],
+  ['wrapkey', 'wrapKey'],
+  ['unwrapkey', 'unwrapKey'],
+] as const;
+
+export function keyRoutes(keys: KeyService): FastifyPluginAsync {
+  const { lifecycle } = keys;
+  return async (app) => {
+    app.post<{ Params: NameParamsT; Body: CreateKeyBodyT }>('/keys/:name/create', { schema: { params: NameParams, body: CreateKeyBody } }, async (req) => {
+      const b = req.body;
+      const policy = releasePolicy(b.release_policy);
+      const key = await keys.create(req.vault, req.params.name, {
+        kty: b.kty,
+        ...(given(b.key_size) !== undefined && { keySize: b.key_size! }),
+        ...(given(b.public_exponent) !== undefined && { publicExponent: b.public_exponent! }),
+        ...(given(b.crv) !== undefined && { crv: b.crv! }),
+        ...(given(b.key_ops) !== undefined && { keyOps: b.key_ops }),
+        ...(b.attributes && { attributes: b.attributes }),
+        ...(b.tags && { tags: b.tags }),
+        ...(policy && { releasePolicy: policy }),
+      });
+      return renderKey(key, req.vault, req.apiVersion);
+    });
+
+    app.put<{ Params: NameParamsT; Body: ImportKeyBodyT }>('/keys/:name', { schema: { params: NameParams, body: ImportKeyBody } }, async (req) => {
+      const b = req.body;
+      const policy = releasePolicy(b.release_policy);
+      const key = keys.import(req.vault, req.params.name, {
+        key: b.key,
+        ...(b.Hsm && { hsm: true }),
+        ...(b.attributes && { attributes: b.attributes }),
+        ...(b.tags && { tags: b.tags }),
+        ...(policy && { releasePolicy: policy }),
+      });
+      return renderKey(key, req.vault, req.apiVersion);
+    });
+
+    app.get<{ Params: NameVersionParamsT }>('/keys/:name/:version?', { schema: { params: NameVersionParams } }, async (req) =>
+      renderKey(keys.get(req.vault, req.params.name, req.params.version), req.vault, req.apiVersion),
+    );
+
+    app.patch<{ Params: NameVersionParamsT; Body: UpdateKeyBodyT | undefined }>(
+      '/keys/:name/:version?',
+      { schema: { params: NameVersionParams, body: Type.Union([UpdateKeyBody, Type.Null()]) } },
+      async (req) => {
+        const b = req.body ?? {};
+        const policy = releasePolicy(b.release_policy);
+        const key = keys.update(req.vault, req.params.name, req.params.version, {
+          ...(given(b.key_ops) !== undefined && { keyOps: b.key_ops }),
+          ...(b.attributes && { attributes: b.attributes }),
+          ...(b.tags && { tags: b.tags }),
+          ...(policy && { releasePolicy: policy }),
+        });
+        return renderKey(key, req.vault, req.apiVersion);
+      },
+    );
+
+    app.delete<{ Params: NameParamsT }>('/keys/:name', { schema: { params: NameParams } }, async (req) => {
+      const k = lifecycle.delete(req.vault, req.params.name);
+      return renderKey(k, req.vault, req.apiVersion, k.deleted);
+    });
+
+    app.get<{ Querystring: PagingQueryT }>('/keys', { schema: { querystring: PagingQuery } }, async (req) => {
+      const q = req.query;
+      const page = lifecycle.list(req.vault, q.maxresults, q.$skiptoken);
+      return renderPage(page, (k) => renderKeyItem(k, req.vault, req.apiVersion, false), req.vault, '/keys', req.apiVersion, q.maxresults);
+    });
+
+    app.get<{ Params: NameParamsT; Querystring: PagingQueryT }>('/keys/:name/versions', { schema: { params: NameParams, querystring: PagingQuery } }, async (req) => {
+      const q = req.query;
+      const page = lifecycle.listVersions(req.vault, req.params.name, q.maxresults, q.$skiptoken);
+      const path = `/keys/${encodeURIComponent(req.params.name)}/versions`;
+      return renderPage(page, (k) => renderKeyItem(k, req.vault, req.apiVersion, true), req.vault, path, req.apiVersion, q.maxresults);
+    });
+
+    app.get<{ Querystring: PagingQueryT }>('/deletedkeys', { schema: { querystring: PagingQuery } }, async (req) => {
+      const q = req.query;
+      const page = lifecycle.listDeleted(req.vault, q.maxresults, q.$skiptoken);
+      const render = (k: (typeof page.items)[number]) => renderKeyItem(k, req.vault, req.apiVersion, false, k.deleted);
+      return renderPage(page, render, req.vault, '/deletedkeys', req.apiVersion, q.maxresults);
+    });
+
+    app.get<{ Params: NameParamsT }>('/deletedkeys/:name', { schema: { params: NameParams } }, async (req) => {
+      const k = lifecycle.getDeleted(req.vault, req.params.name);
+      return renderKey(k, req.vault, req.apiVersion, k.deleted);
+    });
+
+    app.delete<{ Params: NameParamsT }>('/deletedkeys/:name', { schema: { params: NameParams } }, async (req, reply) => {
+      lifecycle.purge(req.vault, req.params.name);
+      return reply.code(204).send();
+    });
+
+    app.post<{ Params: NameParamsT }>('/deletedkeys/:name/recover', { schema: { params: NameParams } }, async (req) =>
+      renderKey(lifecycle.recover(req.vault, req.params.name), req.vault, req.apiVersion),
+    );
+
+    app.post<{ Params: NameParamsT }>('/keys/:name/backup', { schema: { params: NameParams } }, async (req) => ({
+      value: await keys.backup(req.vault, req.params.name),
+    }));
+
+    app.post<{ Body: BackupBodyT }>('/keys/restore', { schema: { body: BackupBody } }, async (req) =>
+      renderKey(await keys.restore(req.vault, req.body.value), req.vault, req.apiVersion),
+    );
+
+    app.post<{ Params: NameParamsT }>('/keys/:name/rotate', { schema: { params: NameParams } }, async (req) =>
+      renderKey(await keys.rotate(req.vault, req.params.name), req.vault, req.apiVersion),
+    );
+
+    app.get<{ Params: NameParamsT }>('/keys/:name/rotationpolicy', { schema: { params: NameParams } }, async (req) => {
+      const key = lifecycle.get(req.vault, req.params.name);
+      return renderRotationPolicy(req.vault, key.name, keys.rotation.get(req.vault, key.name));
+    });
+
+    app.put<{ Params: NameParamsT; Body: Static<typeof RotationPolicyBody> }>(
+      '/keys/:name/rotationpolicy',
+      { schema: { params: NameParams, body: RotationPolicyBody } },
+      async (req) => {
+        const key = lifecycle.get(req.vault, req.params.name);
+        const policy = keys.rotation.set(req.vault, key.name, req.body as Parameters<KeyService['rotation']['set']>[2]);
+        return renderRotationPolicy(req.vault, key.name, policy);
+      },
+    );
+
+    app.post<{ Body: Static<typeof RandomBody> }>('/rng', { schema: { body: RandomBody } }, async (req) => ({
+      value: toBase64url(keys.randomBytes(req.body.count)),
+    }));
+
+    // Crypto operations, on an explicit version or (from 7.x clients) on the versionless path.
+    for (const suffix of ['', '/:version']) {
+      const params = suffix ? NameVersionParams : NameParams;
+      app.post<{ Params: NameVersionParamsT; Body: OperationBodyT }>(`/keys/:name${suffix}/sign`, { schema: { params, body: OperationBody } }, async (req) => {
+        const r = keys.sign(req.vault, req.params.name, req.params.version, req.body.alg, fromBase64url(req.body.value, 'value'));
+        return { kid: objectUrl(req.vault, 'keys', r.key.name, r.key.version), value: toBase64url(r.value) };
+      });
+      app.post<{ Params: NameVersionParamsT; Body: VerifyBodyT }>(`/keys/:name${suffix}/verify`, { schema: { params, body: VerifyBody } }, async (req) => ({
+        value: keys.verify(req.vault, req.params.name, req.params.version, req.body.alg, fromBase64url(req.body.digest, 'digest'), fromBase64url(req.body.value, 'value')),
+      }));
+      for (const [path, op] of CRYPTO_ROUTES) {
+        app.post<{ Params: NameVersionParamsT; Body: OperationBodyT }>(`/keys/:name${suffix}/${path}`, { schema: { params, body: OperationBody } }, async (req) => {
+          const b = req.body;
+          const r = keys.crypt(req.vault, req.params.name, req.params.version, op, {
+            alg: b.alg,
+            value: fromBase64url(b.value, 'value'),
+            ...(given(b.iv) !== undefined && { iv: fromBase64url(b.iv!, 'iv') }),
+            ...(given(b.aad) !== undefined && { aad: fromBase64url(b.aad!, 'aad') }),
+            ...(given(b.tag) !== undefined && { tag: fromBase64url(b.tag!, 'tag') }),
+          });
+          const out: Json = { kid: objectUrl(req.vault, 'keys', r.key.name, r.key.version), value: toBase64url(r.value) };
+          if (r.iv) out['iv'] = toBase64url(r.iv);
+          if (r.tag) out['tag'] = toBase64url(r.tag);
+          if (r.aad) out['aad'] = toBase64url(r.aad);
+          return out;
+        });
+      }
+    }
+  };
+}
