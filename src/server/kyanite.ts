@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createClock, type Clock } from '../domain/clock.js';
+import { createRsaKeyPool } from '../crypto/rsa-pool.js';
 import { createDomain, type Domain } from '../domain/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { buildApp } from './app.js';
@@ -22,7 +23,7 @@ export interface RunningKyanite {
   caPem: string | undefined;
   caPath: string | undefined;
   /** Moves Kyanite's clock forward and applies what falls due (scheduled purges). */
-  advanceClock(seconds: number): void;
+  advanceClock(seconds: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -34,11 +35,11 @@ export interface StartOptions {
   ephemeralTls?: boolean;
 }
 
-export async function startKyanite(config: Config, options: StartOptions = {}): Promise<RunningKyanite> {
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningKyanite> {
   const clock = options.clock ?? createClock();
   const store = openStore(config.inMemory ? {} : { dataDir: config.dataDir });
   try {
-    const domain = createDomain(store, clock);
+    const domain = createDomain(store, clock, { rsaPool: createRsaKeyPool() });
     for (const name of config.vaults) if (!domain.vaults.findAny(name)) domain.vaults.ensure(name);
 
     const tls = await loadTls({
@@ -56,7 +57,9 @@ export async function startKyanite(config: Config, options: StartOptions = {}): 
     await app.listen({ port: config.port, host: config.host });
     const port = (app.server.address() as AddressInfo).port;
 
-    const sweeper = setInterval(() => domain.sweep(), SWEEP_INTERVAL_MS);
+    const sweeper = setInterval(() => {
+      domain.sweep().catch((err: unknown) => app.log.error({ err }, 'scheduled sweep failed'));
+    }, SWEEP_INTERVAL_MS);
     sweeper.unref();
 
     let stopped = false;
@@ -70,15 +73,16 @@ export async function startKyanite(config: Config, options: StartOptions = {}): 
       url: `https://localhost:${port}`,
       caPem: tls.caPem,
       caPath: tls.caPath,
-      advanceClock(seconds) {
+      async advanceClock(seconds) {
         clock.advance(seconds);
-        domain.sweep();
+        await domain.sweep();
       },
       async stop() {
         if (stopped) return;
         stopped = true;
         clearInterval(sweeper);
         await app.close();
+        await domain.close();
         store.close();
       },
     };

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { armPlane } from '../arm/index.js';
 import type { Domain } from '../domain/index.js';
+import { DEFAULT_TENANT_ID } from '../domain/vaults.js';
 import { createPrincipalDirectory, identityRoutes, lazySigningKey } from '../identity/index.js';
 import type { Store } from '../store/index.js';
 import type { AuthMode } from './config.js';
 
-/** The tenant Kyanite's tokens and management plane report unless told otherwise. */
-export const DEFAULT_TENANT_ID = '00000000-0000-0000-0000-000000000000';
+export { DEFAULT_TENANT_ID };
 
 export interface PlaneOptions {
   domain: Domain;
@@ -27,5 +28,6 @@ export function rootPlanes(options: PlaneOptions): FastifyPluginAsync[] {
       tenantId,
       principals: createPrincipalDirectory([], options.auth),
     }),
+    armPlane({ domain: options.domain, tenantId }),
   ];
 }

@@ -8,7 +8,24 @@ export interface VaultRow {
   purge_at: number | null;
 }
 
+/** A resource group of the management plane; vaults name theirs in their properties. */
+export interface ResourceGroupRow {
+  subscription: string;
+  name: string;
+  location: string;
+  tags: string | null;
+  created: number;
+}
+
+export interface ResourceGroupStore {
+  get(subscription: string, name: string): ResourceGroupRow | undefined;
+  list(subscription: string): ResourceGroupRow[];
+  upsert(row: ResourceGroupRow): void;
+  delete(subscription: string, name: string): void;
+}
+
 export interface VaultStore {
+  groups: ResourceGroupStore;
   get(name: string): VaultRow | undefined;
   list(): VaultRow[];
   upsert(row: VaultRow): void;
@@ -34,12 +51,26 @@ export function createVaultStore(db: Db): VaultStore {
     deleteObjects: db.prepare('DELETE FROM objects WHERE vault = ?'),
     deleteVault: db.prepare('DELETE FROM vaults WHERE name = ?'),
     expired: db.prepare('SELECT name FROM vaults WHERE deleted_at IS NOT NULL AND purge_at <= ?'),
+    groupGet: db.prepare('SELECT * FROM resource_groups WHERE subscription = ? AND name = ?'),
+    groupList: db.prepare('SELECT * FROM resource_groups WHERE subscription = ? ORDER BY name'),
+    groupUpsert: db.prepare(
+      `INSERT INTO resource_groups (subscription, name, location, tags, created)
+       VALUES (@subscription, @name, @location, @tags, @created)
+       ON CONFLICT (subscription, name) DO UPDATE SET tags = excluded.tags`,
+    ),
+    groupDelete: db.prepare('DELETE FROM resource_groups WHERE subscription = ? AND name = ?'),
   };
   const purge = db.transaction((name: string) => {
     s.deleteObjects.run(name);
     s.deleteVault.run(name);
   });
   return {
+    groups: {
+      get: (subscription, name) => s.groupGet.get(subscription, name) as ResourceGroupRow | undefined,
+      list: (subscription) => s.groupList.all(subscription) as ResourceGroupRow[],
+      upsert: (row) => void s.groupUpsert.run(row),
+      delete: (subscription, name) => void s.groupDelete.run(subscription, name),
+    },
     get: (name) => s.get.get(name) as VaultRow | undefined,
     list: () => s.list.all() as VaultRow[],
     upsert: (row) => void s.upsert.run(row),

@@ -37,6 +37,7 @@ export async function buildTestApp(options: { vaults?: string[] } = {}): Promise
     },
     async close() {
       await app.close();
+      await domain.close();
       store.close();
     },
   };

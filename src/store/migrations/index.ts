@@ -1,4 +1,5 @@
 import initial from './001-initial.js';
+import resourceGroups from './002-resource-groups.js';
 
 /** Forward-only and append-only: a shipped migration is never edited, a change is a new entry. */
 export interface Migration {
@@ -7,4 +8,7 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, name: 'initial', sql: initial }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'initial', sql: initial },
+  { version: 2, name: 'resource-groups', sql: resourceGroups },
+];

@@ -1,0 +1,45 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Domain } from '../domain/index.js';
+import { DEFAULT_TENANT_ID } from '../domain/vaults.js';
+import type { TokenCheck } from '../server/auth.js';
+import type { VersionRule } from './api-versions.js';
+import { requireApiVersion, requireBearer } from './checks.js';
+import { deletedVaultRoutes } from './routes/deleted-vaults.js';
+import { graphRoutes } from './routes/graph.js';
+import { metadataRoutes } from './routes/metadata.js';
+import { providerRoutes } from './routes/provider.js';
+import { resourceRoutes } from './routes/resources.js';
+import { vaultRoutes } from './routes/vaults.js';
+
+export interface ArmPlaneOptions {
+  domain: Domain;
+  /** The strict auth mode's token check; without it any Bearer token is accepted. */
+  tokenCheck?: TokenCheck;
+  /** The tenant subscriptions report. */
+  tenantId?: string;
+}
+
+/**
+ * The management plane (Microsoft.KeyVault on ARM, with the bits of Resources, Subscriptions, cloud metadata and
+ * Graph that clients need), registered at the root beside the data plane. Scopes, in order: metadata without a
+ * token; Graph with a token; ARM with a token and an api-version, whose accepted set depends on the provider.
+ */
+export function armPlane(options: ArmPlaneOptions): FastifyPluginAsync {
+  const { domain, tokenCheck } = options;
+  const tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
+
+  const versioned = (rule: VersionRule, routes: FastifyPluginAsync[]) => async (app: FastifyInstance) => {
+    app.addHook('onRequest', async (request) => requireApiVersion(request, rule));
+    for (const r of routes) await app.register(r);
+  };
+
+  return async (app) => {
+    await app.register(metadataRoutes());
+    await app.register(async (authenticated) => {
+      authenticated.addHook('onRequest', async (request) => requireBearer(request, tokenCheck));
+      await authenticated.register(graphRoutes());
+      await authenticated.register(versioned('keyvault', [vaultRoutes(domain), deletedVaultRoutes(domain), providerRoutes(domain)]));
+      await authenticated.register(versioned('generic', [resourceRoutes(domain, tenantId)]));
+    });
+  };
+}
