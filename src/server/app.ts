@@ -4,6 +4,7 @@ import type { Domain } from '../domain/index.js';
 import { dataPlane } from '../routes/index.js';
 import type { TokenCheck } from './auth.js';
 import { registerErrorHandlers } from './errors.js';
+import { adminRoutes } from './admin.js';
 import { healthRoutes } from './health.js';
 import { registerJsonParser } from './json.js';
 import { logRequest } from './logger.js';
@@ -52,6 +53,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(healthRoutes());
+  await app.register(adminRoutes(options.domain));
   for (const plugin of options.plugins ?? []) await app.register(plugin);
   await app.register(dataPlane({ domain: options.domain, ...(options.tokenCheck && { tokenCheck: options.tokenCheck }) }));
   return app;

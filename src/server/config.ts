@@ -111,5 +111,13 @@ export function helpText(): string {
     const name = f.type === 'boolean' ? `--${f.flag}` : `--${f.flag} ${f.flag === 'vault' ? 'NAME' : 'VALUE'}`;
     return `  ${name.padEnd(22)} ${f.help}\n  ${''.padEnd(22)} env ${envName(f.flag)}, default ${f.default || '(none)'}`;
   });
-  return `Usage: kyanite [flags]\n\nFlags (each also an environment variable; the flag wins):\n${rows.join('\n')}\n`;
+  return [
+    'Usage: kyanite [flags]              start the emulator',
+    '       kyanite trust [--install]    print (or install) what clients need to trust the local CA',
+    '       kyanite hosts NAME...        print /etc/hosts lines for vault host names',
+    '',
+    'Flags (each also an environment variable; the flag wins):',
+    ...rows,
+    '',
+  ].join('\n');
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { banner } from './banner.js';
+import { runCommand } from './commands.js';
 import { ConfigError, helpText, loadConfig } from './config.js';
-import { startKyanite } from './kyanite.js';
+import { startServer } from './kyanite.js';
 
 /** The `kyanite` command: parse flags, start, print the banner, shut down gracefully on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -10,10 +11,11 @@ async function main(): Promise<void> {
     process.stdout.write(helpText());
     return;
   }
+  if (await runCommand(argv, (text) => process.stdout.write(text))) return;
   // Everything Kyanite writes (database, CA key) is for its user alone: files 0600, folders 0700.
   process.umask(0o077);
   const config = loadConfig(argv);
-  const kyanite = await startKyanite(config);
+  const kyanite = await startServer(config);
   process.stdout.write(`${banner(kyanite)}\n`);
 
   let closing = false;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { Config } from '../../src/server/config.js';
-import { startKyanite, type RunningKyanite } from '../../src/server/kyanite.js';
+import { startServer, type RunningKyanite } from '../../src/server/kyanite.js';
 
 /**
  * Real Kyanite over HTTPS on port 0 for end-to-end tests: in memory, with its CA kept in memory and handed to
@@ -40,7 +40,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     logLevel: 'silent',
     ...overrides,
   };
-  const k = await startKyanite(config, { ephemeralTls: true });
+  const k = await startServer(config, { ephemeralTls: true });
   const caPem = k.caPem!;
   const agent = new https.Agent({ ca: caPem, lookup: loopbackLookup, keepAlive: true });
   return {

@@ -1,0 +1,29 @@
+# Kyanite, the Azure Key Vault emulator, as a container: HTTPS on 0.0.0.0:8443, data and CA in /data.
+# Build stage: compile TypeScript and better-sqlite3's native module, then drop dev dependencies.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+# Runtime stage: production dependencies and compiled code only, running as the unprivileged node user.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    KYANITE_HOST=0.0.0.0 \
+    KYANITE_PORT=8443 \
+    KYANITE_DATA_DIR=/data
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY docker/healthcheck.mjs ./docker/healthcheck.mjs
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME /data
+EXPOSE 8443
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 CMD ["node", "docker/healthcheck.mjs"]
+# Exec form: node is PID 1's direct child of no shell, so SIGTERM reaches Kyanite and it shuts down gracefully.
+CMD ["node", "dist/server/main.js"]

@@ -1,0 +1,63 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from './config.js';
+import { loadTls } from './tls.js';
+
+/** `kyanite trust` and `kyanite hosts`: the two set-up steps a user does once per machine. */
+
+export function trustLines(caPath: string): string {
+  return [
+    `Kyanite's CA: ${caPath}`,
+    '',
+    '# Node.js (every SDK client and @azure/identity)',
+    `export NODE_EXTRA_CA_CERTS=${caPath}`,
+    '# Python SDK and Azure CLI (requests reads this; SSL_CERT_FILE is for urllib, used by ARM_CLOUD_METADATA_URL)',
+    `export REQUESTS_CA_BUNDLE=${caPath}`,
+    `export SSL_CERT_FILE=${caPath}`,
+    '# Go (crypto/x509 on Linux) and .NET on Linux (OpenSSL) also read SSL_CERT_FILE; it replaces the system bundle,',
+    '# so prefer `kyanite trust --install` when the same process also talks to public endpoints.',
+    '# Java: import into a truststore and point the JVM at it',
+    `keytool -importcert -noprompt -alias kyanite -file ${caPath} -keystore kyanite.jks -storepass changeit`,
+    'export JAVA_TOOL_OPTIONS="-Djavax.net.ssl.trustStore=$PWD/kyanite.jks -Djavax.net.ssl.trustStorePassword=changeit"',
+  ].join('\n');
+}
+
+export function hostsLines(names: string[]): string {
+  const hosts = names.map((n) => `${n.toLowerCase()}.vault.localhost`);
+  return `127.0.0.1 ${hosts.join(' ')}\n::1 ${hosts.join(' ')}`;
+}
+
+/** Installs the CA in Debian/Ubuntu's system store (needs root). */
+function installCa(caPath: string): string {
+  const target = '/usr/local/share/ca-certificates/kyanite-local-ca.crt';
+  if (!fs.existsSync('/usr/sbin/update-ca-certificates') && !fs.existsSync('/usr/bin/update-ca-certificates')) {
+    return `This system has no update-ca-certificates; add ${caPath} to its trust store by hand.`;
+  }
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.copyFileSync(caPath, target);
+  fs.chmodSync(target, 0o644);
+  execFileSync('update-ca-certificates', { stdio: 'ignore' });
+  return `Installed ${caPath} as ${target} and ran update-ca-certificates.`;
+}
+
+/** Runs a subcommand; returns false when argv names none. */
+export async function runCommand(argv: string[], out: (text: string) => void): Promise<boolean> {
+  const [command, ...rest] = argv;
+  if (command === 'hosts') {
+    const names = rest.filter((a) => !a.startsWith('-'));
+    out(`${hostsLines(names.length > 0 ? names : ['default'])}\n`);
+    return true;
+  }
+  if (command === 'trust') {
+    const install = rest.includes('--install');
+    const config = loadConfig(rest.filter((a) => a !== '--install'));
+    process.umask(0o077);
+    // Creates the CA on first use, exactly as `kyanite` would, so trust can be set up before the first start.
+    const tls = await loadTls({ dataDir: config.dataDir });
+    out(`${trustLines(tls.caPath!)}\n`);
+    if (install) out(`${installCa(tls.caPath!)}\n`);
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,95 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FLAGS, envName } from '../../src/server/config.js';
+
+/**
+ * The `kyanite` command and the container's entry points, run as processes. No Docker engine runs here, so the
+ * image's CMD, ENV and HEALTHCHECK are read from the Dockerfile and run directly, the way the container would.
+ */
+const root = path.resolve(import.meta.dirname, '../..');
+const main = path.join(root, 'dist/server/main.js');
+const tmpDirs: string[] = [];
+const tmp = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'kyanite-cli-'));
+  tmpDirs.push(d);
+  return d;
+};
+afterAll(() => tmpDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+describe('kyanite command', () => {
+  it('--help lists every flag with its env var and default', () => {
+    const res = spawnSync(process.execPath, [main, '--help'], { encoding: 'utf8' });
+    expect(res.status).toBe(0);
+    for (const f of FLAGS) {
+      expect(res.stdout).toContain(`--${f.flag}`);
+      expect(res.stdout).toContain(envName(f.flag));
+    }
+    expect(res.stdout).toContain('default 8443');
+  });
+
+  it('hosts prints /etc/hosts lines for vault names', () => {
+    const res = spawnSync(process.execPath, [main, 'hosts', 'kv1', 'Orders'], { encoding: 'utf8' });
+    expect(res.stdout).toContain('127.0.0.1 kv1.vault.localhost orders.vault.localhost');
+  });
+
+  it('trust makes the CA if needed and prints the env lines for each client', () => {
+    const dir = tmp();
+    const res = spawnSync(process.execPath, [main, 'trust', '--data-dir', dir], { encoding: 'utf8' });
+    expect(res.status).toBe(0);
+    const ca = path.join(dir, 'tls', 'ca.pem');
+    expect(fs.existsSync(ca)).toBe(true);
+    for (const line of [`NODE_EXTRA_CA_CERTS=${ca}`, `REQUESTS_CA_BUNDLE=${ca}`, `SSL_CERT_FILE=${ca}`, 'keytool -importcert']) {
+      expect(res.stdout).toContain(line);
+    }
+  });
+
+  it('refuses a bad flag with a message naming the flag and its variable', () => {
+    const res = spawnSync(process.execPath, [main, '--auth', 'maybe'], { encoding: 'utf8' });
+    expect(res.status).toBe(2);
+    expect(res.stderr).toContain('--auth (KYANITE_AUTH)');
+  });
+});
+
+describe('the container entry points, run directly', () => {
+  const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+
+  it('has an exec-form CMD and HEALTHCHECK, a non-root user, a data volume and 0.0.0.0:8443', () => {
+    expect(dockerfile).toMatch(/^CMD \["node", "dist\/server\/main\.js"\]$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .* CMD \["node", "docker\/healthcheck\.mjs"\]$/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^VOLUME \/data$/m);
+    expect(dockerfile).toContain('KYANITE_HOST=0.0.0.0');
+    expect(dockerfile).toContain('KYANITE_PORT=8443');
+  });
+
+  it('serves, passes its healthcheck, and stops gracefully on SIGTERM', async () => {
+    const port = await freePort();
+    const env = { ...process.env, KYANITE_HOST: '0.0.0.0', KYANITE_PORT: String(port), KYANITE_DATA_DIR: tmp(), KYANITE_LOG_LEVEL: 'warn' };
+    const server: ChildProcess = spawn(process.execPath, [main], { cwd: root, env });
+    const health = () => spawnSync(process.execPath, [path.join(root, 'docker/healthcheck.mjs')], { env, encoding: 'utf8' }).status;
+    let healthy = 1;
+    for (let i = 0; i < 100 && healthy !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      healthy = health() ?? 1;
+    }
+    expect(healthy).toBe(0);
+    const exited = new Promise<number | null>((r) => server.once('exit', (code) => r(code)));
+    const started = Date.now();
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(health()).toBe(1);
+  });
+});

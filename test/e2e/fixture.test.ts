@@ -1,0 +1,36 @@
+import { SecretClient } from '@azure/keyvault-secrets';
+import { KeyClient } from '@azure/keyvault-keys';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Imported by package name, as a user's test suite would after `npm install kyanite`.
+import { startKyanite, type KyaniteFixture } from 'kyanite';
+
+let kv: KyaniteFixture;
+beforeAll(async () => {
+  kv = await startKyanite({ vaults: ['orders'] });
+});
+afterAll(async () => kv?.stop());
+
+describe('the in-process fixture, used as a test suite would', () => {
+  it('serves a vault that an SDK client reaches with the fixture credential and options only', async () => {
+    const client = new SecretClient(kv.vaultUrl('orders'), kv.credential, kv.clientOptions);
+    await client.setSecret('db-password', 'hunter2');
+    expect((await client.getSecret('db-password')).value).toBe('hunter2');
+    expect(kv.vaultUrl('orders')).toBe(`https://orders.vault.localhost:${kv.port}`);
+  });
+
+  it('moves time forward: a deleted secret is purged when its retention ends', async () => {
+    const client = new SecretClient(kv.vaultUrl('orders'), kv.credential, kv.clientOptions);
+    await client.setSecret('temp', 'x');
+    await (await client.beginDeleteSecret('temp')).pollUntilDone();
+    await kv.advanceClock(91 * 86400);
+    await expect(client.getDeletedSecret('temp')).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it('exposes the endpoints and the CA file clients need', async () => {
+    expect(kv.armEndpoint).toBe(kv.url);
+    expect(kv.tokenAuthority).toBe(kv.url);
+    expect(kv.caPem).toContain('BEGIN CERTIFICATE');
+    const keys = new KeyClient(kv.vaultUrl(), kv.credential, kv.clientOptions);
+    expect((await keys.createEcKey('fixture-key')).keyType).toBe('EC');
+  });
+});
