@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { compareAnswer, type Answer } from './compare.js';
+import { SessionMap } from './mapping.js';
+import { planSession, type Interaction, type Json, type Session } from './recordings.js';
+
+/** The replay's judge must bite: these cases keep its checks from passing everything by accident. */
+
+const HOST = 'rec.vault.azure.net';
+const V1 = 'a'.repeat(32);
+const K1 = '1'.repeat(32);
+const K2 = '2'.repeat(32);
+
+function setup() {
+  const map = new SessionMap([HOST], 'replay1.vault.localhost:8443', 'rtest');
+  map.collectNames([{ method: 'PUT', path: '/secrets/s1', query: {}, requestBody: null, status: 200, responseBody: null, responseHeaders: {} }]);
+  return map;
+}
+
+const interaction = (path: string, status: number, responseBody: Json): Interaction => ({
+  method: 'GET',
+  path,
+  query: { 'api-version': '7.4' },
+  requestBody: null,
+  status,
+  responseBody,
+  responseHeaders: { 'content-type': 'application/json; charset=utf-8' },
+});
+
+const answer = (status: number, body: Json): Answer => ({
+  status,
+  headers: { 'content-type': 'application/json; charset=utf-8' },
+  text: JSON.stringify(body),
+  body,
+});
+
+const secret = (id: string, extra: Record<string, Json> = {}): Json => ({
+  value: 'v',
+  id,
+  attributes: { enabled: true, created: 1, updated: 1, recoveryLevel: 'Recoverable+Purgeable', recoverableDays: 90 },
+  ...extra,
+});
+
+describe('replay comparison', () => {
+  it('accepts an answer that differs only in generated values, and learns the version', () => {
+    const map = setup();
+    const rec = interaction('/secrets/s1', 200, secret(`https://${HOST}/secrets/s1/${V1}`));
+    const verdict = compareAnswer({ map, interaction: rec, setTimes: new Set() }, answer(200, secret(`https://replay1.vault.localhost:8443/secrets/s1-rtest/${K1}`)));
+    expect(verdict.problems).toEqual([]);
+    expect(map.versions.get(V1)).toBe(K1);
+  });
+
+  it('flags a version that differs from the one Kyanite gave earlier', () => {
+    const map = setup();
+    map.versions.set(V1, K1);
+    const rec = interaction('/secrets/s1', 200, secret(`https://${HOST}/secrets/s1/${V1}`));
+    const verdict = compareAnswer({ map, interaction: rec, setTimes: new Set() }, answer(200, secret(`https://replay1.vault.localhost:8443/secrets/s1-rtest/${K2}`)));
+    expect(verdict.problems.join()).toMatch(/^id: expected .*1111/);
+  });
+
+  it('flags missing keys, extra keys, other types and other deterministic values', () => {
+    const map = setup();
+    const rec = interaction('/secrets/s1', 200, secret(`https://${HOST}/secrets/s1/${V1}`, { contentType: 'text', tags: { a: '1' } }));
+    const got = secret(`https://replay1.vault.localhost:8443/secrets/s1-rtest/${K1}`, { contentType: 'json', managed: true }) as Record<string, Json>;
+    (got.attributes as Record<string, Json>).recoveryLevel = 'Purgeable';
+    (got.attributes as Record<string, Json>).recoverableDays = '90';
+    const problems = compareAnswer({ map, interaction: rec, setTimes: new Set() }, answer(200, got)).problems.join('\n');
+    expect(problems).toMatch(/^contentType: expected "text", got "json"/m);
+    expect(problems).toMatch(/^tags: missing/m);
+    expect(problems).toMatch(/^managed: unexpected key/m);
+    expect(problems).toMatch(/^attributes.recoveryLevel: expected "Recoverable\+Purgeable"/m);
+    expect(problems).toMatch(/^attributes.recoverableDays: expected number/m);
+  });
+
+  it('checks the status code and the error code, and only notes the message', () => {
+    const map = setup();
+    const rec = interaction('/secrets/s1', 404, { error: { code: 'SecretNotFound', message: 'A secret with (name/id) s1 was not found' } });
+    expect(compareAnswer({ map, interaction: rec, setTimes: new Set() }, answer(400, { error: { code: 'BadParameter', message: 'x' } })).problems).toEqual([
+      'status: expected 404, got 400 (BadParameter: x)',
+    ]);
+    const same = compareAnswer({ map, interaction: rec, setTimes: new Set() }, answer(404, { error: { code: 'SecretNotFound', message: 'A secret with (name/id) s1-rtest was not found' } }));
+    expect(same).toEqual({ problems: [], notes: [] });
+    const other = compareAnswer({ map, interaction: rec, setTimes: new Set() }, answer(404, { error: { code: 'NotFound', message: 'nope' } }));
+    expect(other.problems).toEqual(['error.code: expected "SecretNotFound", got "NotFound"']);
+    expect(other.notes).toHaveLength(1);
+  });
+
+  it('allows nextLink to be null or a link, and reports a list in another order once', () => {
+    const map = setup();
+    map.versions.set(V1, K1);
+    map.versions.set('b'.repeat(32), K2);
+    const item = (id: string) => ({ id, attributes: { enabled: true } });
+    const rec = interaction('/secrets/s1/versions', 200, { value: [item(`https://${HOST}/secrets/s1/${'b'.repeat(32)}`), item(`https://${HOST}/secrets/s1/${V1}`)], nextLink: null });
+    const base = 'https://replay1.vault.localhost:8443/secrets/s1-rtest/';
+    const got = { value: [item(base + K1), item(base + K2)], nextLink: 'https://replay1.vault.localhost:8443/secrets/s1-rtest/versions?api-version=7.4&$skiptoken=x' };
+    const problems = compareAnswer({ map, interaction: rec, setTimes: new Set() }, answer(200, got)).problems;
+    expect(problems).toEqual([`value: the same ids in another order: recorded [${K2}, ${K1}], Kyanite [${K1}, ${K2}]`]);
+  });
+
+  it('accepts a completed certificate where the recording caught issuance in progress, and nothing more', () => {
+    const map = setup();
+    const rec = interaction('/certificates/c1/pending', 200, { id: `https://${HOST}/certificates/c1/pending`, status: 'inProgress', status_details: 'wait', csr: 'MII' });
+    map.collectNames([rec]);
+    const ok = compareAnswer(
+      { map, interaction: rec, setTimes: new Set() },
+      answer(200, { id: 'https://replay1.vault.localhost:8443/certificates/c1-rtest/pending', status: 'completed', target: 'https://replay1.vault.localhost:8443/certificates/c1-rtest', csr: 'MIJ' }),
+    );
+    expect(ok.problems).toEqual([]);
+    const bad = compareAnswer(
+      { map, interaction: rec, setTimes: new Set() },
+      answer(200, { id: 'https://replay1.vault.localhost:8443/certificates/c1-rtest/pending', status: 'failed', csr: 'MIJ' }),
+    );
+    expect(bad.problems).toEqual(['status: expected "inProgress", got "failed"']);
+  });
+});
+
+describe('replay plan', () => {
+  it('sends only the last of a run of identical requests, and never folds a 401 challenge into a run', () => {
+    const get = (status: number) => interaction('/deletedsecrets/s1', status, null);
+    const session = { name: 's', interactions: [get(401), get(404), get(404), get(200), interaction('/secrets/s1', 404, null)] } as unknown as Session;
+    expect(planSession(session).map((s) => s.kind)).toEqual(['send', 'skip', 'skip', 'send', 'send']);
+  });
+});

@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { loadSessions, recordingsDir, retentionDays } from './recordings.js';
+import { replaySession, report, tally, type Result } from './runner.js';
+
+/**
+ * Replays every session the Azure SDKs recorded against the real Key Vault service (docs/fidelity.md) against
+ * Kyanite over HTTPS, each in a vault of its own whose retention matches the recording's. An interaction that
+ * differs is reported, not thrown: the suite fails when fewer interactions pass than threshold.json says (a number
+ * that only goes up), or when Kyanite answers any of them with a 5xx.
+ */
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { minPassed } = JSON.parse(fs.readFileSync(path.join(here, 'threshold.json'), 'utf8')) as { minPassed: number };
+
+const sessions = loadSessions();
+const vaultOf = (n: number) => `replay${n + 1}`;
+const done: Array<{ name: string; results: Result[] }> = [];
+
+describe('replay of real-service recordings', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ vaults: ['default', ...sessions.map((_, n) => vaultOf(n))] });
+    // Soft-delete retention decides recoveryLevel, recoverableDays and scheduledPurgeDate: use the recording's.
+    sessions.forEach((session, n) => {
+      const name = vaultOf(n);
+      const vault = server.k.domain.vaults.find(name)!;
+      server.k.domain.vaults.save(name, { ...vault.properties, softDeleteRetentionInDays: retentionDays(session) });
+    });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('finds the recordings', () => {
+    expect(sessions.length, `no recordings in ${recordingsDir}`).toBeGreaterThan(0);
+  });
+
+  sessions.forEach((session, n) => {
+    describe(session.name, () => {
+      it('replays in order', async () => {
+        const results = await replaySession(session, { agent: server.agent, base: server.vaultUrl(vaultOf(n)) });
+        done.push({ name: session.name, results });
+        const errors = results.filter((r) => r.serverError).map((r) => `#${r.number} ${r.method} ${r.path}: ${r.reasons.join('; ')}`);
+        expect(errors, 'Kyanite answered 5xx').toEqual([]);
+      });
+    });
+  });
+
+  describe('totals', () => {
+    it(`passes at least ${minPassed} interactions (threshold.json)`, () => {
+      console.log(report(done));
+      const total = tally(done.flatMap((s) => s.results));
+      expect(done.length, 'every session replayed').toBe(sessions.length);
+      expect(total.passed).toBeGreaterThanOrEqual(minPassed);
+    });
+  });
+});
