@@ -32,8 +32,8 @@ export interface Session {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** The folder sits next to the repository (../shared from the repo root); KYANITE_RECORDINGS can point elsewhere. */
-export const recordingsDir = process.env.KYANITE_RECORDINGS ?? path.resolve(here, '../../../shared/fixtures/service-recordings');
+/** A copy of ../shared/fixtures/service-recordings kept in the repository, so a clone replays on its own; KYANITE_RECORDINGS can point elsewhere. */
+export const recordingsDir = process.env.KYANITE_RECORDINGS ?? path.resolve(here, '../fixtures/service-recordings');
 
 export function loadSessions(dir = recordingsDir): Session[] {
   if (!fs.existsSync(dir)) return [];
