@@ -51,8 +51,11 @@ export const notFound = (kind: ObjectKind, name: string, version?: string): KeyV
   );
 };
 
+/** Secrets and keys say "Deleted Secret not found: NAME"; certificates answer with their usual 404 (recorded). */
 export const deletedNotFound = (kind: ObjectKind, name: string): KeyVaultError =>
-  new KeyVaultError(404, `${KIND_TITLE[kind]}NotFound`, `Deleted ${KIND_TITLE[kind]} not found: ${name}`);
+  kind === 'certificate'
+    ? notFound(kind, name)
+    : new KeyVaultError(404, `${KIND_TITLE[kind]}NotFound`, `Deleted ${KIND_TITLE[kind]} not found: ${name}`);
 
 export const deletedButRecoverable = (kind: ObjectKind, name: string): KeyVaultError =>
   new KeyVaultError(

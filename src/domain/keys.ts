@@ -102,6 +102,8 @@ export interface KeyService {
   backup(vault: VaultContext, name: string): Promise<string>;
   restore(vault: VaultContext, blob: unknown): Promise<Key>;
   randomBytes(count: unknown): Buffer;
+  /** Fresh key material for a key type, size and curve (validated as for create). */
+  generate(input: CreateKeyInput): Promise<PrivateJwk>;
   /** Rotates every key whose rotation policy says it is due; returns how many were rotated. */
   autoRotate(vaults: VaultContext[]): Promise<number>;
 }
@@ -271,6 +273,7 @@ export function createKeyService(lifecycle: Lifecycle<KeyBody>, backups: BackupS
         cryptoFailure(err);
       }
     },
+    generate,
     backup: (vault, name) => backups.backup(lifecycle.snapshot(vault, name)),
     async restore(vault, blob) {
       return lifecycle.restore(vault, await backups.restore('key', blob));

@@ -53,6 +53,8 @@ export interface AttributesInput {
 }
 
 export interface NewObject<B> {
+  /** A version id chosen by the caller: a certificate, its key and its secret share one. */
+  version?: string;
   attributes?: AttributesInput;
   tags?: Tags;
   body: B;
@@ -189,7 +191,7 @@ export function createLifecycle<B>(kind: Kind, store: ObjectStore, clock: Clock)
         kind,
         // Names keep the spelling of their first version; the service matches them case-insensitively.
         name: existing?.name ?? name,
-        version: newVersionId(),
+        version: input.version ?? newVersionId(),
         created: t,
         updated: t,
         enabled: 1,

@@ -7,8 +7,7 @@ import type { VaultContext } from './vaults.js';
 export interface SecretBody {
   value: string;
   contentType?: string;
-  /** Set on the secret that backs a certificate: the certificate's key id. */
-  kid?: string;
+  /** The secret backs a certificate (its key is keys/NAME/VERSION). */
   managed?: boolean;
 }
 

@@ -4,6 +4,7 @@ import type { VaultContext } from '../domain/vaults.js';
 import { checkDataPlaneApiVersion } from '../server/api-version.js';
 import { createAuthHook, type TokenCheck } from '../server/auth.js';
 import { parseHost, vaultNameForHost } from '../server/hosts.js';
+import { certificateRoutes } from './certificates.js';
 import { keyRoutes } from './keys.js';
 import { secretRoutes } from './secrets.js';
 
@@ -34,5 +35,6 @@ export function dataPlane({ domain, tokenCheck }: DataPlaneOptions): FastifyPlug
     });
     await app.register(secretRoutes(domain.secrets));
     await app.register(keyRoutes(domain.keys));
+    await app.register(certificateRoutes(domain.certificates));
   };
 }

@@ -39,8 +39,11 @@ function renderSecret(s: Secret, vault: VaultContext, apiVersion: string, opts: 
   out['id'] = objectUrl(vault, 'secrets', s.name, opts.versioned === false ? undefined : s.version);
   out['attributes'] = renderAttributes(s.attributes, vault, apiVersion);
   if (s.tags) out['tags'] = s.tags;
-  if (s.body.kid) out['kid'] = s.body.kid;
-  if (s.body.managed) out['managed'] = true;
+  // A certificate's secret points at the certificate's key, which shares its name and version.
+  if (s.body.managed) {
+    out['kid'] = objectUrl(vault, 'keys', s.name, s.version);
+    out['managed'] = true;
+  }
   return withDeleted(vault, 'deletedsecrets', s, opts.deleted, out);
 }
 

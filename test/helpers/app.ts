@@ -1,6 +1,6 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createClock, type Clock } from '../../src/domain/clock.js';
-import { createDomain, type Domain } from '../../src/domain/index.js';
+import { createDomain, type Domain, type DomainOptions } from '../../src/domain/index.js';
 import { buildApp } from '../../src/server/app.js';
 import { rootPlanes } from '../../src/server/planes.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -15,10 +15,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(options: { vaults?: string[] } = {}): Promise<TestApp> {
+export async function buildTestApp(options: { vaults?: string[]; domain?: DomainOptions } = {}): Promise<TestApp> {
   const store = openStore();
   const clock = createClock();
-  const domain = createDomain(store, clock);
+  const domain = createDomain(store, clock, options.domain);
   for (const v of ['default', ...(options.vaults ?? [])]) domain.vaults.ensure(v);
   const app = await buildApp({ domain, plugins: rootPlanes({ domain, store, auth: 'any' }) });
   return {

@@ -1,0 +1,468 @@
+import { randomBytes } from 'node:crypto';
+import {
+  addMonths,
+  CertificateCryptoError,
+  createCsr,
+  createPfx,
+  createSelfSigned,
+  parseCertificate,
+  parseCertificateChain,
+  parsePemBundle,
+  parsePfx,
+  publicKeyMatches,
+  toPemBundle,
+  type CertificateWithKey,
+} from '../../crypto/certificates/index.js';
+import type { PrivateJwk } from '../../crypto/jwk.js';
+import type { BackupService } from '../backup.js';
+import { toUnixSeconds, type Clock } from '../clock.js';
+import { badParameter, KeyVaultError, notFound } from '../errors.js';
+import { defaultKeyOps } from '../key-rules.js';
+import type { KeyService } from '../keys.js';
+import type { AttributesInput, DeletedVersion, Lifecycle, ObjectSnapshot, ObjectVersion, Tags } from '../lifecycle.js';
+import { decodeSkipToken, type Page } from '../paging.js';
+import type { SecretService } from '../secrets.js';
+import type { VaultContext } from '../vaults.js';
+import { BUILT_IN_ISSUERS, type IssuerStore } from './issuers.js';
+import { PEM, resolvePolicy, type CertificatePolicy, type PolicyInput } from './policy.js';
+
+/**
+ * Certificates: each version owns a key version and a secret version of the same name and version id (the key signs,
+ * the secret holds the PFX or PEM). Issuance follows the service: issuer Self completes at once (or after a
+ * configurable delay, for testing pollers); Unknown and named issuers wait, with a CSR, for a merge.
+ */
+export interface CertificateBody {
+  /** base64 DER; absent while the version waits for its issuer. */
+  cer?: string;
+  x5t?: string;
+  /** base64 DER of the issuer chain, for merged and imported certificates. */
+  chain?: string[];
+  pending?: boolean;
+  preserveCertOrder?: boolean;
+}
+
+export type Certificate = ObjectVersion<CertificateBody>;
+
+export interface PendingOperation {
+  issuer: CertificatePolicy['issuer'];
+  csr: string;
+  cancellation_requested: boolean;
+  status: 'inProgress' | 'completed' | 'cancelled' | 'failed';
+  status_details?: string;
+  error?: { code: string; message: string };
+  request_id: string;
+  /** The version the operation produces. */
+  version: string;
+  /** Clock time (ms) at which a delayed self-signed operation completes. */
+  completeAt?: number;
+  preserveCertOrder?: boolean;
+}
+
+interface CertificateMeta {
+  policy: CertificatePolicy;
+  operation?: PendingOperation;
+}
+
+export interface CreateCertificateInput {
+  policy?: PolicyInput | null;
+  attributes?: AttributesInput;
+  tags?: Tags;
+  preserveCertOrder?: boolean;
+}
+
+export interface ImportCertificateInput extends CreateCertificateInput {
+  value: string;
+  pwd?: string;
+}
+
+export interface CertificateServiceOptions {
+  /** Keep issuer-Self operations inProgress this long (ms) before completing them. */
+  selfSignedDelayMs?: number;
+}
+
+const IN_PROGRESS_DETAILS =
+  'Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later.';
+/** The service backdates certificates (and the pending version's nbf) by ten minutes for clock skew (recorded). */
+const BACKDATE_SECONDS = 600;
+
+function completed(op: PendingOperation): PendingOperation {
+  const { status_details: _details, completeAt: _at, ...rest } = op;
+  return { ...rest, status: 'completed' };
+}
+
+export const pendingNotFound = () => new KeyVaultError(404, 'PendingCertificateNotFound', 'Pending certificate not found');
+
+function cryptoToParameter(err: unknown): never {
+  if (err instanceof CertificateCryptoError) {
+    throw badParameter(err.reason === 'bad-password' ? 'The specified PKCS#12 password is incorrect.' : err.message);
+  }
+  throw err;
+}
+
+async function guarded<T>(work: () => Promise<T> | T): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    cryptoToParameter(err);
+  }
+}
+
+export interface CertificateService {
+  lifecycle: Lifecycle<CertificateBody>;
+  issuers: IssuerStore;
+  create(vault: VaultContext, name: string, input: CreateCertificateInput): Promise<PendingOperation>;
+  import(vault: VaultContext, name: string, input: ImportCertificateInput): Promise<Certificate>;
+  merge(vault: VaultContext, name: string, x5c: unknown, attributes?: AttributesInput, tags?: Tags): Promise<Certificate>;
+  getOperation(vault: VaultContext, name: string): Promise<PendingOperation>;
+  cancelOperation(vault: VaultContext, name: string, cancel: boolean): Promise<PendingOperation>;
+  deleteOperation(vault: VaultContext, name: string): Promise<PendingOperation>;
+  get(vault: VaultContext, name: string, version?: string): Promise<Certificate>;
+  update(vault: VaultContext, name: string, version: string | undefined, input: { attributes?: AttributesInput; tags?: Tags; policy?: PolicyInput | null }): Promise<Certificate>;
+  policy(vault: VaultContext, name: string): CertificatePolicy;
+  updatePolicy(vault: VaultContext, name: string, input: PolicyInput): CertificatePolicy;
+  operation(vault: VaultContext, name: string): PendingOperation | undefined;
+  list(vault: VaultContext, maxresults: unknown, skiptoken: unknown, includePending: boolean): Page<Certificate>;
+  delete(vault: VaultContext, name: string): DeletedVersion<CertificateBody> | Certificate;
+  recover(vault: VaultContext, name: string): Certificate;
+  purge(vault: VaultContext, name: string): void;
+  backup(vault: VaultContext, name: string): Promise<string>;
+  restore(vault: VaultContext, blob: unknown): Promise<Certificate>;
+  /** Renews self-signed certificates whose AutoRenew lifetime action is due; returns how many. */
+  autoRenew(vaults: VaultContext[]): Promise<number>;
+}
+
+export function createCertificateService(
+  lifecycle: Lifecycle<CertificateBody>,
+  keys: KeyService,
+  secrets: SecretService,
+  issuers: IssuerStore,
+  backups: BackupService,
+  clock: Clock,
+  options: CertificateServiceOptions = {},
+): CertificateService {
+  const now = () => toUnixSeconds(clock.now());
+  const meta = (vault: VaultContext, name: string) => lifecycle.getMeta<CertificateMeta>(vault, name);
+  const saveMeta = (vault: VaultContext, name: string, m: CertificateMeta) => lifecycle.setMeta(vault, name, m);
+
+  function x509Options(policy: CertificatePolicy) {
+    const x = policy.x509_props;
+    return {
+      subject: x.subject,
+      ...(x.sans.dns_names && { dnsNames: x.sans.dns_names }),
+      ...(x.sans.emails && { emails: x.sans.emails }),
+      ...(x.sans.upns && { upns: x.sans.upns }),
+      ...(x.sans.uris && { uris: x.sans.uris }),
+      ...(x.sans.ipAddresses && { ipAddresses: x.sans.ipAddresses }),
+      keyUsage: x.key_usage,
+      ekus: x.ekus,
+      ca: x.basic_constraints.ca,
+    };
+  }
+
+  /** The key a new version uses: the previous one when the policy reuses keys, else fresh material. */
+  async function keyFor(vault: VaultContext, name: string, policy: CertificatePolicy): Promise<PrivateJwk> {
+    if (policy.key_props.reuse_key) {
+      const previous = keys.lifecycle.find(vault, name);
+      if (previous) return previous.body.jwk;
+    }
+    const kp = policy.key_props;
+    return keys.generate({ kty: kp.kty, ...(kp.key_size && { keySize: kp.key_size }), ...(kp.crv && { crv: kp.crv }) });
+  }
+
+  function storeKey(vault: VaultContext, name: string, version: string, jwk: PrivateJwk, policy: CertificatePolicy, window?: { nbf: number; exp: number }) {
+    const kty = policy.key_props.kty;
+    keys.lifecycle.create(vault, name, {
+      version,
+      body: { jwk: { ...jwk, kty: kty as PrivateJwk['kty'] }, keyOps: defaultKeyOps(kty), managed: true },
+      ...(window && { attributes: window }),
+    });
+  }
+
+  /** Stores the issued certificate as version `version` with its secret; the key version already exists. */
+  async function complete(vault: VaultContext, name: string, version: string, policy: CertificatePolicy, issued: CertificateWithKey, extra: { attributes?: AttributesInput; tags?: Tags; preserveCertOrder?: boolean }): Promise<Certificate> {
+    const parsed = guardedParse(issued.certDer);
+    const window = { nbf: toUnixSeconds(parsed.notBefore.getTime()), exp: toUnixSeconds(parsed.notAfter.getTime()) };
+    const value = await secretValue(policy, issued);
+    secrets.lifecycle.create(vault, name, {
+      version,
+      body: { value, contentType: policy.secret_props.contentType, managed: true },
+      attributes: { ...window, enabled: extra.attributes?.enabled ?? true },
+      ...(extra.tags && { tags: extra.tags }),
+    });
+    const body: CertificateBody = { cer: issued.certDer.toString('base64'), x5t: parsed.thumbprintSha1Base64url };
+    if (issued.chainDers.length > 0) body.chain = issued.chainDers.map((d) => d.toString('base64'));
+    if (extra.preserveCertOrder !== undefined) body.preserveCertOrder = extra.preserveCertOrder;
+    const attributes: AttributesInput = { ...window, enabled: extra.attributes?.enabled ?? true };
+    const placeholder = lifecycle.find(vault, name);
+    if (placeholder?.version === version && placeholder.body.pending) {
+      return lifecycle.update(vault, name, version, { body, attributes, ...(extra.tags && { tags: extra.tags }) });
+    }
+    return lifecycle.create(vault, name, { version, body, attributes, ...(extra.tags && { tags: extra.tags }) });
+  }
+
+  /**
+   * What the managed secret holds: the PFX (no password, as Key Vault keeps it) or the PEM bundle. A key that is not
+   * exportable stays out of it: the PEM then holds only certificates, and a PKCS#12 secret only the certificate's DER.
+   */
+  async function secretValue(policy: CertificatePolicy, issued: CertificateWithKey): Promise<string> {
+    const exportable = policy.key_props.exportable;
+    if (policy.secret_props.contentType === PEM) {
+      const pem = toPemBundle(issued);
+      return exportable ? pem : pem.replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----\n?/, '');
+    }
+    if (!exportable) return issued.certDer.toString('base64');
+    return (await guarded(() => createPfx({ certDer: issued.certDer, chainDers: issued.chainDers, privateJwk: issued.privateJwk }))).toString('base64');
+  }
+
+  function guardedParse(der: Buffer) {
+    try {
+      return parseCertificate(der);
+    } catch (err) {
+      cryptoToParameter(err);
+    }
+  }
+
+  async function issueSelfSigned(vault: VaultContext, name: string, version: string, policy: CertificatePolicy, jwk: PrivateJwk, extra: { attributes?: AttributesInput; tags?: Tags }) {
+    const { der } = await guarded(() =>
+      createSelfSigned({ privateJwk: jwk, ...x509Options(policy), validityMonths: policy.x509_props.validity_months, now: new Date((now() - BACKDATE_SECONDS) * 1000) }),
+    );
+    return complete(vault, name, version, policy, { privateJwk: jwk as CertificateWithKey['privateJwk'], certDer: der, chainDers: [] }, extra);
+  }
+
+  /** Completes a delayed self-signed operation once its time has come. */
+  async function settle(vault: VaultContext, name: string): Promise<void> {
+    const m = meta(vault, name);
+    const op = m?.operation;
+    if (!m || !op || op.status !== 'inProgress' || op.completeAt === undefined || clock.now() < op.completeAt) return;
+    const key = keys.lifecycle.get(vault, name, op.version);
+    await issueSelfSigned(vault, name, op.version, m.policy, key.body.jwk, {});
+    saveMeta(vault, name, { ...m, operation: completed(op) });
+  }
+
+  function currentOperation(vault: VaultContext, name: string): PendingOperation {
+    const op = meta(vault, name)?.operation;
+    if (!op) throw pendingNotFound();
+    return op;
+  }
+
+  const service: CertificateService = {
+    lifecycle,
+    issuers,
+    async create(vault, name, input) {
+      const existing = lifecycle.find(vault, name);
+      const previous = existing ? meta(vault, existing.name) : undefined;
+      if (previous?.operation?.status === 'inProgress') {
+        throw new KeyVaultError(409, 'Conflict', `Certificate ${name} has an operation in progress: complete, cancel or delete it first.`);
+      }
+      if (!input.policy && !previous) throw badParameter('A new certificate needs a policy.');
+      const policy = resolvePolicy(input.policy, previous?.policy, now());
+      const issuerName = policy.issuer.name;
+      if (!BUILT_IN_ISSUERS.includes(issuerName.toLowerCase()) && !issuers.find(vault, issuerName)) {
+        throw new KeyVaultError(404, 'CertificateIssuerNotFound', `Issuer not found: ${issuerName}`);
+      }
+      const jwk = await keyFor(vault, name, policy);
+      const { der: csrDer } = await guarded(() => createCsr({ privateJwk: jwk, ...x509Options(policy) }));
+      // The version exists from the start: a disabled placeholder, readable while the operation runs (recorded).
+      const t = now();
+      const placeholder = lifecycle.create(vault, name, {
+        body: { pending: true, ...(input.preserveCertOrder !== undefined && { preserveCertOrder: input.preserveCertOrder }) },
+        attributes: { enabled: false, nbf: t - BACKDATE_SECONDS, exp: toUnixSeconds(addMonths(new Date(t * 1000), policy.x509_props.validity_months).getTime()) },
+        ...(input.tags && { tags: input.tags }),
+      });
+      const version = placeholder.version;
+      storeKey(vault, placeholder.name, version, jwk, policy);
+      const operation: PendingOperation = {
+        issuer: policy.issuer,
+        csr: csrDer.toString('base64'),
+        cancellation_requested: false,
+        status: 'inProgress',
+        status_details: IN_PROGRESS_DETAILS,
+        request_id: randomBytes(16).toString('hex'),
+        version,
+        ...(input.preserveCertOrder !== undefined && { preserveCertOrder: input.preserveCertOrder }),
+      };
+      const selfSigned = issuerName.toLowerCase() === 'self';
+      if (selfSigned && (options.selfSignedDelayMs ?? 0) > 0) operation.completeAt = clock.now() + options.selfSignedDelayMs!;
+      saveMeta(vault, placeholder.name, { policy, operation });
+      if (selfSigned && operation.completeAt === undefined) {
+        await issueSelfSigned(vault, placeholder.name, version, policy, jwk, { ...(input.attributes && { attributes: input.attributes }), ...(input.tags && { tags: input.tags }) });
+        saveMeta(vault, placeholder.name, { policy, operation: completed(operation) });
+        return operation;
+      }
+      return operation;
+    },
+    async import(vault, name, input) {
+      const pem = input.policy?.secret_props?.contentType === PEM || /-----BEGIN/.test(input.value);
+      const bundle = await guarded(async () => {
+        if (pem) return parsePemBundle(input.value.includes('-----BEGIN') ? input.value : Buffer.from(input.value, 'base64').toString('utf8'));
+        if (!/^[A-Za-z0-9+/=\s]+$/.test(input.value)) throw badParameter('The certificate value is neither base64 PKCS#12 nor PEM.');
+        return parsePfx(Buffer.from(input.value, 'base64'), input.pwd);
+      });
+      const parsed = guardedParse(bundle.certDer);
+      const existing = lifecycle.find(vault, name);
+      const base = existing ? meta(vault, existing.name)?.policy : undefined;
+      // The policy describes the certificate as imported, with what the request asked for on top.
+      const derived: PolicyInput = {
+        key_props: { kty: bundle.privateJwk.kty, ...(bundle.privateJwk.crv ? { crv: bundle.privateJwk.crv } : { key_size: Buffer.from(bundle.privateJwk.n ?? '', 'base64url').length * 8 }) },
+        secret_props: { contentType: pem ? PEM : 'application/x-pkcs12' },
+        x509_props: {
+          subject: parsed.subject,
+          sans: { ...(parsed.dnsNames.length > 0 && { dns_names: parsed.dnsNames }), ...(parsed.emails.length > 0 && { emails: parsed.emails }), ...(parsed.upns.length > 0 && { upns: parsed.upns }) },
+          ...(parsed.ekus.length > 0 && { ekus: parsed.ekus }),
+          ...(parsed.keyUsage.length > 0 && { key_usage: parsed.keyUsage }),
+          validity_months: Math.max(1, Math.round((parsed.notAfter.getTime() - parsed.notBefore.getTime()) / (30.44 * 86400_000))),
+        },
+        issuer: { name: 'Unknown' },
+      };
+      const merged = resolvePolicy(derived, base, now());
+      const policy = resolvePolicy(input.policy ?? {}, { ...merged, key_props: { ...merged.key_props } }, now());
+      policy.key_props.kty = merged.key_props.kty;
+      const version = randomBytes(16).toString('hex');
+      const window = { nbf: toUnixSeconds(parsed.notBefore.getTime()), exp: toUnixSeconds(parsed.notAfter.getTime()) };
+      const previous = existing ? meta(vault, existing.name) : undefined;
+      storeKey(vault, name, version, bundle.privateJwk as PrivateJwk, policy, window);
+      const cert = await complete(vault, name, version, policy, bundle, {
+        ...(input.attributes && { attributes: input.attributes }),
+        ...(input.tags && { tags: input.tags }),
+        ...(input.preserveCertOrder !== undefined && { preserveCertOrder: input.preserveCertOrder }),
+      });
+      saveMeta(vault, cert.name, { policy, ...(previous?.operation && { operation: previous.operation }) });
+      return cert;
+    },
+    async merge(vault, name, x5c, attributes, tags) {
+      const op = currentOperation(vault, name);
+      if (op.status !== 'inProgress') throw pendingNotFound();
+      if (!Array.isArray(x5c) || x5c.length === 0 || x5c.some((c) => typeof c !== 'string')) throw badParameter('x5c must be a non-empty array of base64 certificates.');
+      const { leaf, chain } = await guarded(() => parseCertificateChain(x5c as string[]));
+      const key = keys.lifecycle.get(vault, name, op.version);
+      if (!(await guarded(() => publicKeyMatches(leaf.der, key.body.jwk)))) {
+        throw badParameter("Public key from x509 certificate and key of this instance doesn't match");
+      }
+      const m = meta(vault, name)!;
+      const cert = await complete(vault, name, op.version, m.policy, { privateJwk: key.body.jwk as CertificateWithKey['privateJwk'], certDer: leaf.der, chainDers: chain.map((c) => c.der) }, {
+        ...(attributes && { attributes }),
+        ...(tags && { tags }),
+      });
+      const window = { nbf: toUnixSeconds(leaf.notBefore.getTime()), exp: toUnixSeconds(leaf.notAfter.getTime()) };
+      keys.lifecycle.update(vault, name, op.version, { attributes: window });
+      saveMeta(vault, cert.name, { ...m, operation: completed(op) });
+      return cert;
+    },
+    async getOperation(vault, name) {
+      lifecycle.get(vault, name);
+      await settle(vault, name);
+      return currentOperation(vault, name);
+    },
+    async cancelOperation(vault, name, cancel) {
+      const m = meta(vault, name);
+      const op = currentOperation(vault, name);
+      if (cancel && op.status === 'inProgress') {
+        const cancelled: PendingOperation = { ...op, cancellation_requested: true, status: 'cancelled', status_details: 'The certificate operation was cancelled.' };
+        saveMeta(vault, name, { ...m!, operation: cancelled });
+        return cancelled;
+      }
+      return op;
+    },
+    async deleteOperation(vault, name) {
+      const m = meta(vault, name);
+      const op = currentOperation(vault, name);
+      const { operation: _removed, ...rest } = m!;
+      saveMeta(vault, name, rest as CertificateMeta);
+      return op;
+    },
+    async get(vault, name, version) {
+      if (!version) await settle(vault, name);
+      return lifecycle.get(vault, name, version);
+    },
+    async update(vault, name, version, input) {
+      const cert = lifecycle.get(vault, name, version);
+      if (input.policy) service.updatePolicy(vault, name, input.policy);
+      return lifecycle.update(vault, name, cert.version, { ...(input.attributes && { attributes: input.attributes }), ...(input.tags && { tags: input.tags }) });
+    },
+    policy(vault, name) {
+      const cert = lifecycle.get(vault, name);
+      return meta(vault, cert.name)!.policy;
+    },
+    updatePolicy(vault, name, input) {
+      const cert = lifecycle.get(vault, name);
+      const m = meta(vault, cert.name)!;
+      const policy = resolvePolicy(input, m.policy, now());
+      saveMeta(vault, cert.name, { ...m, policy });
+      return policy;
+    },
+    operation: (vault, name) => meta(vault, name)?.operation,
+    list(vault, maxresults, skiptoken, includePending) {
+      decodeSkipToken(skiptoken, 'string');
+      const page = lifecycle.list(vault, maxresults, skiptoken);
+      return includePending ? page : { ...page, items: page.items.filter((c) => !c.body.pending) };
+    },
+    delete(vault, name) {
+      const cert = lifecycle.delete(vault, name);
+      for (const l of [keys.lifecycle, secrets.lifecycle] as Array<Lifecycle<unknown>>) if (l.find(vault, cert.name)) l.delete(vault, cert.name);
+      return cert;
+    },
+    recover(vault, name) {
+      const cert = lifecycle.recover(vault, name);
+      for (const l of [keys.lifecycle, secrets.lifecycle] as Array<Lifecycle<unknown>>) {
+        try {
+          l.recover(vault, cert.name);
+        } catch {
+          // A managed object that was never created (a pending certificate has no secret yet) has nothing to recover.
+        }
+      }
+      return cert;
+    },
+    purge(vault, name) {
+      lifecycle.purge(vault, name);
+      for (const l of [keys.lifecycle, secrets.lifecycle] as Array<Lifecycle<unknown>>) {
+        try {
+          l.purge(vault, name);
+        } catch {
+          // Already gone with its certificate.
+        }
+      }
+    },
+    async backup(vault, name) {
+      const cert = lifecycle.get(vault, name);
+      const parts: ObjectSnapshot[] = [lifecycle.snapshot(vault, cert.name)];
+      for (const l of [keys.lifecycle, secrets.lifecycle] as Array<Lifecycle<unknown>>) if (l.find(vault, cert.name)) parts.push(l.snapshot(vault, cert.name));
+      // The certificate's snapshot leads; the managed key and secret ride along in its meta-free companions list.
+      return backups.backup({ ...parts[0]!, companions: parts.slice(1) } as ObjectSnapshot);
+    },
+    async restore(vault, blob) {
+      const snapshot = (await backups.restore('certificate', blob)) as ObjectSnapshot & { companions?: ObjectSnapshot[] };
+      const cert = lifecycle.restore(vault, snapshot);
+      for (const part of snapshot.companions ?? []) {
+        const target = part.kind === 'key' ? keys.lifecycle : secrets.lifecycle;
+        (target as Lifecycle<unknown>).restore(vault, part);
+      }
+      return cert;
+    },
+    async autoRenew(vaults) {
+      let renewed = 0;
+      const t = now();
+      for (const vault of vaults) {
+        for (const cert of lifecycle.allLive(vault)) {
+          const m = meta(vault, cert.name);
+          if (!m || cert.body.pending || m.policy.issuer.name.toLowerCase() !== 'self') continue;
+          const renew = m.policy.lifetime_actions.find((a) => a.action.action_type === 'AutoRenew');
+          const { nbf, exp } = cert.attributes;
+          if (!renew || nbf === undefined || exp === undefined) continue;
+          const due = renew.trigger.lifetime_percentage !== undefined
+            ? nbf + ((exp - nbf) * renew.trigger.lifetime_percentage) / 100
+            : exp - (renew.trigger.days_before_expiry ?? 0) * 86400;
+          if (t < due) continue;
+          const version = randomBytes(16).toString('hex');
+          const jwk = await keyFor(vault, cert.name, m.policy);
+          storeKey(vault, cert.name, version, jwk, m.policy);
+          await issueSelfSigned(vault, cert.name, version, m.policy, jwk, { ...(cert.tags && { tags: cert.tags }) });
+          renewed++;
+        }
+      }
+      return renewed;
+    },
+  };
+  return service;
+}
+
+export { notFound };

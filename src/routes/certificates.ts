@@ -1,0 +1,283 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Issuer } from '../domain/certificates/issuers.js';
+import type { CertificatePolicy } from '../domain/certificates/policy.js';
+import type { Certificate, CertificateService, PendingOperation } from '../domain/certificates/service.js';
+import type { DeletedInfo } from '../domain/lifecycle.js';
+import type { VaultContext } from '../domain/vaults.js';
+import { objectUrl, renderAttributes, renderPage, withDeleted, type Json } from './render.js';
+import {
+  AttributesInput,
+  BackupBody,
+  NameParams,
+  NameVersionParams,
+  Tags,
+  type BackupBodyT,
+  type NameParamsT,
+  type NameVersionParamsT,
+} from './schemas.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
+// Policies are checked field by field in the domain (one place for create, import and update); here only their shape.
+const PolicyBody = Type.Object({}, { additionalProperties: true });
+const CreateBody = Type.Object({
+  policy: Nullable(PolicyBody),
+  attributes: Nullable(AttributesInput),
+  tags: Nullable(Tags),
+  preserveCertOrder: Nullable(Type.Boolean()),
+});
+const ImportBody = Type.Object({
+  value: Type.String({ minLength: 1 }),
+  pwd: Nullable(Type.String()),
+  policy: Nullable(PolicyBody),
+  attributes: Nullable(AttributesInput),
+  tags: Nullable(Tags),
+  preserveCertOrder: Nullable(Type.Boolean()),
+});
+const UpdateBody = Type.Object({ attributes: Nullable(AttributesInput), tags: Nullable(Tags), policy: Nullable(PolicyBody) });
+const MergeBody = Type.Object({ x5c: Type.Array(Type.String(), { minItems: 1 }), attributes: Nullable(AttributesInput), tags: Nullable(Tags) });
+const OperationUpdateBody = Type.Object({ cancellation_requested: Type.Boolean() });
+const IssuerBody = Type.Object({
+  provider: Type.Optional(Type.String({ minLength: 1 })),
+  credentials: Nullable(Type.Object({ account_id: Type.Optional(Type.String()), pwd: Type.Optional(Type.String()) })),
+  org_details: Nullable(Type.Object({ id: Type.Optional(Type.String()), admin_details: Type.Optional(Type.Array(Type.Record(Type.String(), Type.String()))) })),
+  attributes: Nullable(Type.Object({ enabled: Type.Optional(Type.Boolean()) })),
+});
+const ContactsBody = Type.Object({
+  contacts: Type.Array(Type.Object({ email: Type.Optional(Type.String()), name: Type.Optional(Type.String()), phone: Type.Optional(Type.String()) })),
+});
+const ListQuery = Type.Object({
+  maxresults: Type.Optional(Type.String()),
+  $skiptoken: Type.Optional(Type.String()),
+  includePending: Type.Optional(Type.String()),
+});
+const IssuerParams = Type.Object({ issuer: Type.String() });
+
+type ListQueryT = Static<typeof ListQuery>;
+type IssuerBodyT = Static<typeof IssuerBody>;
+
+const given = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
+
+export function renderPolicy(vault: VaultContext, name: string, policy: CertificatePolicy): Json {
+  return { id: `${objectUrl(vault, 'certificates', name)}/policy`, ...policy };
+}
+
+export function renderOperation(vault: VaultContext, name: string, op: PendingOperation): Json {
+  const out: Json = {
+    id: `${objectUrl(vault, 'certificates', name)}/pending`,
+    issuer: op.issuer,
+    csr: op.csr,
+    cancellation_requested: op.cancellation_requested,
+    status: op.status,
+  };
+  if (op.status_details) out['status_details'] = op.status_details;
+  if (op.error) out['error'] = op.error;
+  if (op.status === 'completed') out['target'] = objectUrl(vault, 'certificates', name);
+  if (op.preserveCertOrder !== undefined) out['preserveCertOrder'] = op.preserveCertOrder;
+  out['request_id'] = op.request_id;
+  return out;
+}
+
+function renderCertificate(certs: CertificateService, c: Certificate, vault: VaultContext, apiVersion: string, deleted?: DeletedInfo): Json {
+  const out: Json = { id: objectUrl(vault, 'certificates', c.name, c.version) };
+  if (c.body.cer) {
+    out['kid'] = objectUrl(vault, 'keys', c.name, c.version);
+    out['sid'] = objectUrl(vault, 'secrets', c.name, c.version);
+    out['x5t'] = c.body.x5t;
+    out['cer'] = c.body.cer;
+  }
+  out['attributes'] = renderAttributes(c.attributes, vault, apiVersion);
+  if (c.tags) out['tags'] = c.tags;
+  const policy = certs.lifecycle.getMeta<{ policy?: CertificatePolicy }>(vault, c.name)?.policy;
+  if (policy) out['policy'] = renderPolicy(vault, c.name, policy);
+  if (c.body.pending) out['pending'] = { id: `${objectUrl(vault, 'certificates', c.name)}/pending` };
+  if (c.body.preserveCertOrder !== undefined) out['preserveCertOrder'] = c.body.preserveCertOrder;
+  return withDeleted(vault, 'deletedcertificates', c, deleted, out);
+}
+
+function renderItem(c: Certificate, vault: VaultContext, apiVersion: string, versioned: boolean, deleted?: DeletedInfo): Json {
+  const out: Json = { id: objectUrl(vault, 'certificates', c.name, versioned ? c.version : undefined), attributes: renderAttributes(c.attributes, vault, apiVersion) };
+  if (c.tags) out['tags'] = c.tags;
+  if (c.body.x5t) out['x5t'] = c.body.x5t;
+  return withDeleted(vault, 'deletedcertificates', c, deleted, out);
+}
+
+function renderIssuer(vault: VaultContext, i: Issuer): Json {
+  const out: Json = { id: `${vault.baseUrl}/certificates/issuers/${i.name}`, provider: i.provider };
+  // The password is write-only, as in the service.
+  if (i.credentials) out['credentials'] = i.credentials.account_id !== undefined ? { account_id: i.credentials.account_id } : {};
+  if (i.org_details) out['org_details'] = { zip: 0, ...i.org_details };
+  out['attributes'] = i.attributes;
+  return out;
+}
+
+const includePending = (q: ListQueryT) => q.includePending === 'true';
+
+export function certificateRoutes(certs: CertificateService): FastifyPluginAsync {
+  const { lifecycle, issuers } = certs;
+  return async (app) => {
+    const bundle = (c: Certificate, vault: VaultContext, apiVersion: string, deleted?: DeletedInfo) => renderCertificate(certs, c, vault, apiVersion, deleted);
+
+    app.post<{ Params: NameParamsT; Body: Static<typeof CreateBody> | undefined }>(
+      '/certificates/:name/create',
+      { schema: { params: NameParams, body: Type.Union([CreateBody, Type.Null()]) } },
+      async (req, reply) => {
+        const b = req.body ?? {};
+        const op = await certs.create(req.vault, req.params.name, {
+          ...(given(b.policy) !== undefined && { policy: b.policy as never }),
+          ...(b.attributes && { attributes: b.attributes }),
+          ...(b.tags && { tags: b.tags }),
+          ...(given(b.preserveCertOrder) !== undefined && { preserveCertOrder: b.preserveCertOrder! }),
+        });
+        const name = lifecycle.get(req.vault, req.params.name).name;
+        // Where to poll, as the service says it (recorded); Retry-After only while there is something to wait for.
+        reply.header('location', `${objectUrl(req.vault, 'certificates', name)}/pending?api-version=${req.apiVersion}&request_id=${op.request_id}`);
+        if (op.status === 'inProgress') reply.header('retry-after', '10');
+        return reply.code(202).send(renderOperation(req.vault, name, op));
+      },
+    );
+
+    app.get<{ Params: NameParamsT }>('/certificates/:name/pending', { schema: { params: NameParams } }, async (req) =>
+      renderOperation(req.vault, req.params.name, await certs.getOperation(req.vault, req.params.name)),
+    );
+    app.patch<{ Params: NameParamsT; Body: Static<typeof OperationUpdateBody> }>(
+      '/certificates/:name/pending',
+      { schema: { params: NameParams, body: OperationUpdateBody } },
+      async (req) => renderOperation(req.vault, req.params.name, await certs.cancelOperation(req.vault, req.params.name, req.body.cancellation_requested)),
+    );
+    app.delete<{ Params: NameParamsT }>('/certificates/:name/pending', { schema: { params: NameParams } }, async (req) =>
+      renderOperation(req.vault, req.params.name, await certs.deleteOperation(req.vault, req.params.name)),
+    );
+    app.post<{ Params: NameParamsT; Body: Static<typeof MergeBody> }>(
+      '/certificates/:name/pending/merge',
+      { schema: { params: NameParams, body: MergeBody } },
+      async (req, reply) => {
+        const b = req.body;
+        const c = await certs.merge(req.vault, req.params.name, b.x5c, given(b.attributes), given(b.tags));
+        return reply.code(201).send(bundle(c, req.vault, req.apiVersion));
+      },
+    );
+
+    app.post<{ Params: NameParamsT; Body: Static<typeof ImportBody> }>(
+      '/certificates/:name/import',
+      { schema: { params: NameParams, body: ImportBody } },
+      async (req) => {
+        const b = req.body;
+        const c = await certs.import(req.vault, req.params.name, {
+          value: b.value,
+          ...(given(b.pwd) !== undefined && { pwd: b.pwd! }),
+          ...(given(b.policy) !== undefined && { policy: b.policy as never }),
+          ...(b.attributes && { attributes: b.attributes }),
+          ...(b.tags && { tags: b.tags }),
+          ...(given(b.preserveCertOrder) !== undefined && { preserveCertOrder: b.preserveCertOrder! }),
+        });
+        return bundle(c, req.vault, req.apiVersion);
+      },
+    );
+
+    app.get<{ Params: NameParamsT }>('/certificates/:name/policy', { schema: { params: NameParams } }, async (req) => {
+      const name = lifecycle.get(req.vault, req.params.name).name;
+      return renderPolicy(req.vault, name, certs.policy(req.vault, name));
+    });
+    app.patch<{ Params: NameParamsT; Body: Record<string, unknown> }>(
+      '/certificates/:name/policy',
+      { schema: { params: NameParams, body: PolicyBody } },
+      async (req) => {
+        const name = lifecycle.get(req.vault, req.params.name).name;
+        return renderPolicy(req.vault, name, certs.updatePolicy(req.vault, name, req.body as never));
+      },
+    );
+
+    app.get<{ Querystring: ListQueryT }>('/certificates', { schema: { querystring: ListQuery } }, async (req) => {
+      const q = req.query;
+      const page = certs.list(req.vault, q.maxresults, q.$skiptoken, includePending(q));
+      return renderPage(page, (c) => renderItem(c, req.vault, req.apiVersion, false), req.vault, '/certificates', req.apiVersion, q.maxresults);
+    });
+    app.get<{ Params: NameParamsT; Querystring: ListQueryT }>(
+      '/certificates/:name/versions',
+      { schema: { params: NameParams, querystring: ListQuery } },
+      async (req) => {
+        const q = req.query;
+        const page = lifecycle.listVersions(req.vault, req.params.name, q.maxresults, q.$skiptoken);
+        const path = `/certificates/${encodeURIComponent(req.params.name)}/versions`;
+        return renderPage(page, (c) => renderItem(c, req.vault, req.apiVersion, true), req.vault, path, req.apiVersion, q.maxresults);
+      },
+    );
+
+    app.get<{ Params: NameVersionParamsT }>('/certificates/:name/:version?', { schema: { params: NameVersionParams } }, async (req) =>
+      bundle(await certs.get(req.vault, req.params.name, req.params.version), req.vault, req.apiVersion),
+    );
+    app.patch<{ Params: NameVersionParamsT; Body: Static<typeof UpdateBody> | undefined }>(
+      '/certificates/:name/:version?',
+      { schema: { params: NameVersionParams, body: Type.Union([UpdateBody, Type.Null()]) } },
+      async (req) => {
+        const b = req.body ?? {};
+        const c = await certs.update(req.vault, req.params.name, req.params.version, {
+          ...(b.attributes && { attributes: b.attributes }),
+          ...(b.tags && { tags: b.tags }),
+          ...(b.policy && { policy: b.policy as never }),
+        });
+        return bundle(c, req.vault, req.apiVersion);
+      },
+    );
+
+    app.delete<{ Params: NameParamsT }>('/certificates/:name', { schema: { params: NameParams } }, async (req) => {
+      const c = certs.delete(req.vault, req.params.name);
+      return bundle(c, req.vault, req.apiVersion, 'deleted' in c ? c.deleted : undefined);
+    });
+    app.get<{ Querystring: ListQueryT }>('/deletedcertificates', { schema: { querystring: ListQuery } }, async (req) => {
+      const q = req.query;
+      const page = lifecycle.listDeleted(req.vault, q.maxresults, q.$skiptoken);
+      if (!includePending(q)) page.items = page.items.filter((c) => !c.body.pending);
+      const render = (c: (typeof page.items)[number]) => renderItem(c, req.vault, req.apiVersion, false, c.deleted);
+      return renderPage(page, render, req.vault, '/deletedcertificates', req.apiVersion, q.maxresults);
+    });
+    app.get<{ Params: NameParamsT }>('/deletedcertificates/:name', { schema: { params: NameParams } }, async (req) => {
+      const c = lifecycle.getDeleted(req.vault, req.params.name);
+      return bundle(c, req.vault, req.apiVersion, c.deleted);
+    });
+    app.delete<{ Params: NameParamsT }>('/deletedcertificates/:name', { schema: { params: NameParams } }, async (req, reply) => {
+      certs.purge(req.vault, req.params.name);
+      return reply.code(204).send();
+    });
+    app.post<{ Params: NameParamsT }>('/deletedcertificates/:name/recover', { schema: { params: NameParams } }, async (req) =>
+      bundle(certs.recover(req.vault, req.params.name), req.vault, req.apiVersion),
+    );
+
+    app.post<{ Params: NameParamsT }>('/certificates/:name/backup', { schema: { params: NameParams } }, async (req) => ({
+      value: await certs.backup(req.vault, req.params.name),
+    }));
+    app.post<{ Body: BackupBodyT }>('/certificates/restore', { schema: { body: BackupBody } }, async (req) =>
+      bundle(await certs.restore(req.vault, req.body.value), req.vault, req.apiVersion),
+    );
+
+    app.get<{ Querystring: ListQueryT }>('/certificates/issuers', { schema: { querystring: ListQuery } }, async (req) => {
+      const all = issuers.list(req.vault);
+      return { value: all.map((i) => ({ id: `${req.vault.baseUrl}/certificates/issuers/${i.name}`, provider: i.provider })), nextLink: null };
+    });
+    app.get<{ Params: Static<typeof IssuerParams> }>('/certificates/issuers/:issuer', { schema: { params: IssuerParams } }, async (req) =>
+      renderIssuer(req.vault, issuers.get(req.vault, req.params.issuer)),
+    );
+    app.put<{ Params: Static<typeof IssuerParams>; Body: IssuerBodyT }>(
+      '/certificates/issuers/:issuer',
+      { schema: { params: IssuerParams, body: Type.Intersect([IssuerBody, Type.Object({ provider: Type.String({ minLength: 1 }) })]) } },
+      async (req) => renderIssuer(req.vault, issuers.set(req.vault, req.params.issuer, req.body)),
+    );
+    app.patch<{ Params: Static<typeof IssuerParams>; Body: IssuerBodyT }>(
+      '/certificates/issuers/:issuer',
+      { schema: { params: IssuerParams, body: IssuerBody } },
+      async (req) => renderIssuer(req.vault, issuers.update(req.vault, req.params.issuer, req.body)),
+    );
+    app.delete<{ Params: Static<typeof IssuerParams> }>('/certificates/issuers/:issuer', { schema: { params: IssuerParams } }, async (req) =>
+      renderIssuer(req.vault, issuers.delete(req.vault, req.params.issuer)),
+    );
+
+    const contactsId = (vault: VaultContext) => `${vault.baseUrl}/certificates/contacts`;
+    app.put<{ Body: Static<typeof ContactsBody> }>('/certificates/contacts', { schema: { body: ContactsBody } }, async (req) => ({
+      id: contactsId(req.vault),
+      contacts: issuers.setContacts(req.vault, req.body.contacts),
+    }));
+    app.get('/certificates/contacts', async (req) => ({ id: contactsId(req.vault), contacts: issuers.getContacts(req.vault) }));
+    app.delete('/certificates/contacts', async (req) => ({ id: contactsId(req.vault), contacts: issuers.deleteContacts(req.vault) }));
+  };
+}

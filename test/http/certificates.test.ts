@@ -1,0 +1,139 @@
+import { X509Certificate } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../helpers/app.js';
+
+let t: TestApp | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+const selfPolicy = (extra: Record<string, unknown> = {}) => ({ policy: { issuer: { name: 'Self' }, x509_props: { subject: 'CN=http.test' }, ...extra } });
+
+describe('certificates over HTTP', () => {
+  it('answers create with 202, a Location to poll and a completed operation for Self', async () => {
+    t = await buildTestApp();
+    const res = await t.call('POST', '/certificates/c1/create', selfPolicy());
+    expect(res.statusCode).toBe(202);
+    expect(res.headers['location']).toMatch(/^https:\/\/localhost:8443\/certificates\/c1\/pending\?api-version=7\.5&request_id=[0-9a-f]{32}$/);
+    const op = (await t.call('GET', '/certificates/c1/pending')).json();
+    expect(op).toMatchObject({ id: 'https://localhost:8443/certificates/c1/pending', status: 'completed', target: 'https://localhost:8443/certificates/c1', cancellation_requested: false });
+    const cert = (await t.call('GET', '/certificates/c1/')).json();
+    expect(cert.kid).toBe(cert.id.replace('/certificates/', '/keys/'));
+    expect(cert.sid).toBe(cert.id.replace('/certificates/', '/secrets/'));
+    expect(cert.policy).toMatchObject({
+      key_props: { exportable: true, kty: 'RSA', key_size: 2048, reuse_key: false },
+      secret_props: { contentType: 'application/x-pkcs12' },
+      x509_props: { subject: 'CN=http.test', ekus: ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2'], key_usage: ['digitalSignature', 'keyEncipherment'], validity_months: 12 },
+      lifetime_actions: [{ trigger: { lifetime_percentage: 80 }, action: { action_type: 'AutoRenew' } }],
+      issuer: { name: 'Self' },
+    });
+    const x509 = new X509Certificate(Buffer.from(cert.cer, 'base64'));
+    expect(cert.attributes.exp).toBe(Math.floor(new Date(x509.validTo).getTime() / 1000));
+  });
+
+  it('keeps Self operations inProgress for the configured delay', async () => {
+    t = await buildTestApp({ domain: { selfSignedDelayMs: 60_000 } });
+    await t.call('POST', '/certificates/slow/create', selfPolicy());
+    expect((await t.call('GET', '/certificates/slow/pending')).json().status).toBe('inProgress');
+    const pendingCert = (await t.call('GET', '/certificates/slow/')).json();
+    expect(pendingCert).toMatchObject({ attributes: { enabled: false }, pending: { id: 'https://localhost:8443/certificates/slow/pending' } });
+    expect(pendingCert.cer).toBeUndefined();
+    expect((await t.call('GET', '/certificates')).json().value).toHaveLength(0);
+    expect((await t.call('GET', '/certificates?includePending=true')).json().value).toHaveLength(1);
+    t.clock.advance(61);
+    expect((await t.call('GET', '/certificates/slow/pending')).json().status).toBe('completed');
+    expect((await t.call('GET', '/certificates/slow/')).json().attributes.enabled).toBe(true);
+  });
+
+  it('renews a self-signed certificate when its AutoRenew action falls due', async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/renew/create', selfPolicy({ lifetime_actions: [{ trigger: { days_before_expiry: 30 }, action: { action_type: 'AutoRenew' } }], x509_props: { subject: 'CN=r', validity_months: 3 } }));
+    await t.domain.sweep();
+    expect((await t.call('GET', '/certificates/renew/versions')).json().value).toHaveLength(1);
+    t.clock.advance(70 * 86400);
+    await t.domain.sweep();
+    const versions = (await t.call('GET', '/certificates/renew/versions')).json().value;
+    expect(versions).toHaveLength(2);
+    const latest = (await t.call('GET', '/certificates/renew')).json();
+    expect(latest.attributes.exp - latest.attributes.nbf).toBeGreaterThan(80 * 86400);
+    expect((await t.call('GET', '/secrets/renew')).json().kid).toBe(latest.kid);
+  });
+
+  it('stores EmailContacts actions and reports them', async () => {
+    t = await buildTestApp();
+    const actions = [{ trigger: { lifetime_percentage: 90 }, action: { action_type: 'EmailContacts' } }];
+    await t.call('POST', '/certificates/mail/create', selfPolicy({ lifetime_actions: actions }));
+    expect((await t.call('GET', '/certificates/mail/policy')).json().lifetime_actions).toEqual(actions);
+  });
+
+  it('answers the service errors for missing issuers, contacts, operations and deleted certificates', async () => {
+    t = await buildTestApp();
+    expect((await t.call('GET', '/certificates/issuers/none')).json().error).toEqual({ code: 'CertificateIssuerNotFound', message: 'Issuer not found' });
+    expect((await t.call('GET', '/certificates/contacts')).json().error).toEqual({ code: 'ContactsNotFound', message: 'Contacts not found' });
+    await t.call('POST', '/certificates/c2/create', selfPolicy());
+    await t.call('DELETE', '/certificates/c2/pending');
+    expect((await t.call('GET', '/certificates/c2/pending')).json().error.code).toBe('PendingCertificateNotFound');
+    const recover = await t.call('POST', '/deletedcertificates/nothing/recover');
+    expect(recover.statusCode).toBe(404);
+    expect(recover.json().error.code).toBe('CertificateNotFound');
+    const unknownIssuer = await t.call('POST', '/certificates/c3/create', { policy: { issuer: { name: 'NoSuchCA' }, x509_props: { subject: 'CN=x' } } });
+    expect(unknownIssuer.json().error.code).toBe('CertificateIssuerNotFound');
+  });
+});
+
+/** [label, method, url, body, status, code] */
+const BAD: Array<[string, string, string, unknown, number, string]> = [
+  ['create without a policy', 'POST', '/certificates/b/create', {}, 400, 'BadParameter'],
+  ['policy of the wrong type', 'POST', '/certificates/b/create', { policy: 'self' }, 400, 'BadParameter'],
+  ['unknown key type', 'POST', '/certificates/b/create', { policy: { key_props: { kty: 'DSA' }, x509_props: { subject: 'CN=x' } } }, 400, 'BadParameter'],
+  ['RSA size 1024', 'POST', '/certificates/b/create', { policy: { key_props: { kty: 'RSA', key_size: 1024 }, x509_props: { subject: 'CN=x' } } }, 400, 'BadParameter'],
+  ['unknown curve', 'POST', '/certificates/b/create', { policy: { key_props: { kty: 'EC', crv: 'P-1' }, x509_props: { subject: 'CN=x' } } }, 400, 'BadParameter'],
+  ['unknown content type', 'POST', '/certificates/b/create', { policy: { secret_props: { contentType: 'text/plain' }, x509_props: { subject: 'CN=x' } } }, 400, 'BadParameter'],
+  ['no subject and no SANs', 'POST', '/certificates/b/create', { policy: { x509_props: {} } }, 400, 'BadParameter'],
+  ['unparsable subject', 'POST', '/certificates/b/create', { policy: { x509_props: { subject: 'not a name' } } }, 400, 'BadParameter'],
+  ['unknown key usage', 'POST', '/certificates/b/create', { policy: { x509_props: { subject: 'CN=x', key_usage: ['everything'] } } }, 400, 'BadParameter'],
+  ['EKU that is not an OID', 'POST', '/certificates/b/create', { policy: { x509_props: { subject: 'CN=x', ekus: ['serverAuth'] } } }, 400, 'BadParameter'],
+  ['validity of 0 months', 'POST', '/certificates/b/create', { policy: { x509_props: { subject: 'CN=x', validity_months: 0 } } }, 400, 'BadParameter'],
+  ['lifetime percentage 100', 'POST', '/certificates/b/create', { policy: { x509_props: { subject: 'CN=x' }, lifetime_actions: [{ trigger: { lifetime_percentage: 100 }, action: { action_type: 'AutoRenew' } }] } }, 400, 'BadParameter'],
+  ['unknown lifetime action', 'POST', '/certificates/b/create', { policy: { x509_props: { subject: 'CN=x' }, lifetime_actions: [{ trigger: { days_before_expiry: 5 }, action: { action_type: 'Explode' } }] } }, 400, 'BadParameter'],
+  ['bad DNS SAN', 'POST', '/certificates/b/create', { policy: { x509_props: { subject: 'CN=x', sans: { dns_names: ['bad name'] } } } }, 400, 'BadParameter'],
+  ['invalid certificate name', 'POST', '/certificates/a_b/create', { policy: { x509_props: { subject: 'CN=x' } } }, 400, 'BadParameter'],
+  ['import without value', 'POST', '/certificates/b/import', {}, 400, 'BadParameter'],
+  ['import of garbage base64', 'POST', '/certificates/b/import', { value: 'AAAA' }, 400, 'BadParameter'],
+  ['import of text that is not base64', 'POST', '/certificates/b/import', { value: 'not base64 %%%' }, 400, 'BadParameter'],
+  ['import of malformed PEM', 'POST', '/certificates/b/import', { value: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----', policy: { secret_props: { contentType: 'application/x-pem-file' } } }, 400, 'BadParameter'],
+  ['merge without x5c', 'POST', '/certificates/b/pending/merge', {}, 400, 'BadParameter'],
+  ['merge with an empty x5c', 'POST', '/certificates/b/pending/merge', { x5c: [] }, 400, 'BadParameter'],
+  ['merge without a certificate', 'POST', '/certificates/nocert/pending/merge', { x5c: ['AAAA'] }, 404, 'PendingCertificateNotFound'],
+  ['cancel with the wrong type', 'PATCH', '/certificates/b/pending', { cancellation_requested: 'yes' }, 400, 'BadParameter'],
+  ['issuer without provider', 'PUT', '/certificates/issuers/i1', {}, 400, 'BadParameter'],
+  ['issuer with the wrong types', 'PUT', '/certificates/issuers/i1', { provider: 'Test', credentials: 'x' }, 400, 'BadParameter'],
+  ['contacts not an array', 'PUT', '/certificates/contacts', { contacts: 'a@b' }, 400, 'BadParameter'],
+  ['get with an invalid version', 'GET', '/certificates/b/zzz', undefined, 400, 'BadParameter'],
+  ['restore of garbage', 'POST', '/certificates/restore', { value: 'AAAA' }, 400, 'Malformed backup blob'],
+  ['policy of a missing certificate', 'GET', '/certificates/missing/policy', undefined, 404, 'CertificateNotFound'],
+];
+
+describe('malformed requests on the certificates routes', () => {
+  it.each(BAD)('%s → %s %s', async (label, method, url, body, status, code) => {
+    t = await buildTestApp();
+    const res = await t.call(method as 'GET', url, body);
+    expect(res.statusCode, `${label}: ${res.body}`).toBe(status);
+    expect(res.json().error.code).toBe(code);
+  });
+
+  it('refuses a merge whose certificate does not match the pending key, and a wrong PKCS#12 password', async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/m/create', { policy: { issuer: { name: 'Unknown' }, x509_props: { subject: 'CN=m' } } });
+    await t.call('POST', '/certificates/other/create', selfPolicy());
+    const otherCer = (await t.call('GET', '/certificates/other')).json().cer;
+    const merge = await t.call('POST', '/certificates/m/pending/merge', { x5c: [otherCer] });
+    expect(merge.statusCode).toBe(400);
+    expect(merge.json().error.message).toContain("doesn't match");
+    const pfx = (await t.call('GET', '/secrets/other')).json().value;
+    const wrong = await t.call('POST', '/certificates/imp/import', { value: pfx, pwd: 'not-the-password' });
+    expect(wrong.statusCode).toBe(400);
+    expect((await t.call('POST', '/certificates/imp/import', { value: pfx })).statusCode).toBe(200);
+  });
+});
