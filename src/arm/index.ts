@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { RoleAssignments } from '../domain/access.js';
 import type { Domain } from '../domain/index.js';
 import { DEFAULT_TENANT_ID } from '../domain/vaults.js';
 import type { TokenCheck } from '../server/auth.js';
@@ -9,6 +10,7 @@ import { graphRoutes } from './routes/graph.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { providerRoutes } from './routes/provider.js';
 import { resourceRoutes } from './routes/resources.js';
+import { roleAssignmentRoutes } from './routes/role-assignments.js';
 import { vaultRoutes } from './routes/vaults.js';
 
 export interface ArmPlaneOptions {
@@ -17,6 +19,8 @@ export interface ArmPlaneOptions {
   tokenCheck?: TokenCheck;
   /** The tenant subscriptions report. */
   tenantId?: string;
+  /** Microsoft.Authorization role assignments (read by the data plane for RBAC vaults); not served without them. */
+  roleAssignments?: RoleAssignments;
 }
 
 /**
@@ -39,7 +43,9 @@ export function armPlane(options: ArmPlaneOptions): FastifyPluginAsync {
       authenticated.addHook('onRequest', async (request) => requireBearer(request, tokenCheck));
       await authenticated.register(graphRoutes());
       await authenticated.register(versioned('keyvault', [vaultRoutes(domain), deletedVaultRoutes(domain), providerRoutes(domain)]));
-      await authenticated.register(versioned('generic', [resourceRoutes(domain, tenantId)]));
+      const generic = [resourceRoutes(domain, tenantId)];
+      if (options.roleAssignments) generic.push(roleAssignmentRoutes(options.roleAssignments, domain.clock));
+      await authenticated.register(versioned('generic', generic));
     });
   };
 }

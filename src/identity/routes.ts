@@ -75,7 +75,8 @@ const selectorOf = (p: Params): ManagedIdentitySelector => {
 /** Fastify's own refusals (unparsable body, wrong media type, size) are client mistakes: 400 in Entra's shape. */
 function toTokenServiceError(err: unknown): TokenServiceError | undefined {
   if (err instanceof TokenServiceError) return err;
-  const status = (err as FastifyError).statusCode;
+  // Fastify's errors carry statusCode; the root JSON parser's KeyVaultError carries status.
+  const status = (err as FastifyError).statusCode ?? (err as { status?: unknown }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new TokenServiceError(400, 'invalid_request', `AADSTS900144: The request could not be read: ${(err as Error).message}`, {
       codes: [900144],

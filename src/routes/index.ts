@@ -21,7 +21,8 @@ export interface DataPlaneOptions {
 
 /**
  * The Key Vault data plane as one encapsulated context. Its onRequest hooks run in this order for every route:
- * the auth challenge (before the body is read), the api-version check, then the vault named by the Host header.
+ * the auth challenge (before the body is read), the api-version check, the vault named by the Host header, then (in
+ * --auth strict) the operation against that vault's access policies or role assignments.
  */
 export function dataPlane({ domain, tokenCheck }: DataPlaneOptions): FastifyPluginAsync {
   const authenticate = createAuthHook(tokenCheck);
@@ -32,6 +33,7 @@ export function dataPlane({ domain, tokenCheck }: DataPlaneOptions): FastifyPlug
       checkDataPlaneApiVersion(request);
       const host = parseHost(request.headers.host);
       request.vault = domain.vaults.context(vaultNameForHost(host.hostname), `https://${host.authority}`);
+      tokenCheck?.authorize?.(request);
     });
     await app.register(secretRoutes(domain.secrets));
     await app.register(keyRoutes(domain.keys));

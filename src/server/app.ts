@@ -1,4 +1,5 @@
 import type { ServerOptions } from 'node:https';
+import { createRequire } from 'node:module';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { Domain } from '../domain/index.js';
 import { dataPlane } from '../routes/index.js';
@@ -8,6 +9,8 @@ import { adminRoutes } from './admin.js';
 import { healthRoutes } from './health.js';
 import { registerJsonParser } from './json.js';
 import { logRequest } from './logger.js';
+import { registerChaos, type ChaosOptions } from './chaos.js';
+import { DEFAULT_LIMITS, applyServerLimits, clientErrorHandler, frameworkErrors, rejectAmbiguousHost, serverCreationOptions, type ServerLimits } from './limits.js';
 
 export interface AppOptions {
   domain: Domain;
@@ -17,19 +20,72 @@ export interface AppOptions {
   tokenCheck?: TokenCheck;
   /** Extra plugins registered at the root (the token service, the management plane). */
   plugins?: FastifyPluginAsync[];
+  /** Timeouts and connection limit of the server (src/server/limits.ts); the defaults otherwise. */
+  limits?: ServerLimits;
+  /** Throttling, faults and latency for users' resilience tests (src/server/chaos.ts); off without it. */
+  chaos?: ChaosOptions;
 }
 
 /** The request body limit: a 25 KiB secret, a PFX or a key import fit many times over. */
 export const BODY_LIMIT = 1024 * 1024;
+
+type Validate = ((data: unknown, context?: unknown) => unknown) & { errors?: unknown; schemaEnv?: unknown };
+type CompileRoute<F> = (route: { schema: unknown; method?: string; url?: string }) => F;
+type Builder<F> = (externalSchemas: unknown, options: unknown) => CompileRoute<F>;
+type Factories = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+
+/** One of fastify's default compiler factories, required from fastify's own folder so the versions are fastify's. */
+const fastifyDefault = <F>(pkg: '@fastify/ajv-compiler' | '@fastify/fast-json-stringify-compiler'): Builder<F> =>
+  (createRequire(createRequire(import.meta.url).resolve('fastify'))(pkg) as () => Builder<F>)();
+
+/**
+ * Fastify's own compilers (same packages, same ajv options), run when first needed instead of before listen.
+ * Compiling every route's schemas up front, and loading ajv for it, was the largest part of start-up in the
+ * cold-start benchmark (docs/performance.md), while a test suite calls a handful of routes. A route's validators
+ * are compiled on its first request; the serializer compiler is only loaded for response schemas (none so far).
+ */
+function lazyCompilers(): Factories {
+  let validators: Builder<Validate> | undefined;
+  const buildValidator: Builder<Validate> = (externalSchemas, ajvOptions) => {
+    let compile: CompileRoute<Validate> | undefined;
+    return (route) => {
+      let validate: Validate | undefined;
+      const lazy: Validate = (data, context) => {
+        if (!validate) {
+          validators ??= fastifyDefault<Validate>('@fastify/ajv-compiler');
+          compile ??= validators(externalSchemas, ajvOptions);
+          validate = compile(route);
+        }
+        const valid = context === undefined ? validate(data) : validate(data, context);
+        lazy.errors = validate.errors;
+        return valid;
+      };
+      // Fastify hands ajv functions (marked by schemaEnv) the parent data, so ajv may change the root as before.
+      lazy.schemaEnv = true;
+      return lazy;
+    };
+  };
+  let serializers: Builder<unknown> | undefined;
+  const buildSerializer: Builder<unknown> = (externalSchemas, serializerOptions) => (route) => {
+    serializers ??= fastifyDefault<unknown>('@fastify/fast-json-stringify-compiler');
+    return serializers(externalSchemas, serializerOptions)(route);
+  };
+  // Fastify types these with ajv's and fast-json-stringify's function types; the wrappers have what fastify reads.
+  return { buildValidator, buildSerializer } as unknown as Factories;
+}
 
 /**
  * Composition of the HTTP surface: root concerns (errors, JSON, request ids, one log line per request, health), then
  * the data plane and any extra planes. No autoload: the order here is the order that runs.
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const limits = options.limits ?? DEFAULT_LIMITS;
   const app = Fastify({
     logger: options.logger ?? false,
-    ...(options.https && { https: options.https }),
+    ...(options.https ? { https: { ...options.https, ...serverCreationOptions(limits) } } : { http: serverCreationOptions(limits) }),
+    requestTimeout: limits.requestTimeoutMs,
+    clientErrorHandler,
+    frameworkErrors,
     // logRequest writes one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
@@ -38,10 +94,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: 'x-ms-client-request-id',
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    schemaController: { compilersFactory: lazyCompilers() },
   } as FastifyServerOptions);
 
+  applyServerLimits(app.server, limits, app.log);
   registerErrorHandlers(app);
   registerJsonParser(app);
+  rejectAmbiguousHost(app);
+  if (options.chaos) registerChaos(app, options.chaos);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-ms-request-id', request.id);
@@ -53,7 +113,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(healthRoutes());
-  await app.register(adminRoutes(options.domain));
+  // A token check is configured only under --auth strict.
+  await app.register(adminRoutes(options.domain, { exportEnabled: options.tokenCheck === undefined }));
   for (const plugin of options.plugins ?? []) await app.register(plugin);
   await app.register(dataPlane({ domain: options.domain, ...(options.tokenCheck && { tokenCheck: options.tokenCheck }) }));
   return app;

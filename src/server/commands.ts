@@ -1,10 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from './config.js';
+import { parseArgs } from 'node:util';
+import { createClock } from '../domain/clock.js';
+import { createDomain } from '../domain/index.js';
+import { openStore } from '../store/index.js';
+import { ConfigError, loadConfig } from './config.js';
+import { exportSeed, formatOfPath, SEED_FORMATS, type SeedFormat } from './seed-file.js';
 import { loadTls } from './tls.js';
 
-/** `kyanite trust` and `kyanite hosts`: the two set-up steps a user does once per machine. */
+/** `kyanite trust` and `kyanite hosts`, the two set-up steps a user does once per machine, and `kyanite export`. */
 
 export function trustLines(caPath: string): string {
   return [
@@ -41,6 +46,37 @@ function installCa(caPath: string): string {
   return `Installed ${caPath} as ${target} and ran update-ca-certificates.`;
 }
 
+/**
+ * `kyanite export`: the data dir's state as a seed document, on stdout or into --out (created 0600: it holds private
+ * keys). It reads the database beside a running Kyanite, which SQLite allows, and never creates one.
+ */
+async function exportCommand(argv: string[], out: (text: string) => void): Promise<void> {
+  let values: { 'data-dir'?: string; out?: string; format?: string };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, out: { type: 'string' }, format: { type: 'string' } }, strict: true }));
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}. Usage: kyanite export [--data-dir DIR] [--out FILE] [--format json|yaml]`);
+  }
+  const format = values.format ?? (values.out ? formatOfPath(values.out) : 'json');
+  if (!(SEED_FORMATS as readonly string[]).includes(format)) throw new ConfigError(`Invalid --format '${format}': use json or yaml.`);
+  // The data dir comes as for `kyanite` itself: the flag, else KYANITE_DATA_DIR, else ./.kyanite.
+  const { dataDir } = loadConfig(values['data-dir'] ? ['--data-dir', values['data-dir']] : []);
+  if (!fs.existsSync(path.join(dataDir, 'kyanite.db'))) throw new ConfigError(`No Kyanite database in ${dataDir}: nothing to export.`);
+  const store = openStore({ dataDir });
+  const domain = createDomain(store, createClock());
+  try {
+    const text = await exportSeed(domain, format as SeedFormat);
+    if (values.out) {
+      fs.writeFileSync(values.out, text, { mode: 0o600 });
+      fs.chmodSync(values.out, 0o600); // mode only applies to a new file; an old one may be wider
+    }
+    else out(text);
+  } finally {
+    await domain.close();
+    store.close();
+  }
+}
+
 /** Runs a subcommand; returns false when argv names none. */
 export async function runCommand(argv: string[], out: (text: string) => void): Promise<boolean> {
   const [command, ...rest] = argv;
@@ -57,6 +93,10 @@ export async function runCommand(argv: string[], out: (text: string) => void): P
     const tls = await loadTls({ dataDir: config.dataDir });
     out(`${trustLines(tls.caPath!)}\n`);
     if (install) out(`${installCa(tls.caPath!)}\n`);
+    return true;
+  }
+  if (command === 'export') {
+    await exportCommand(rest, out);
     return true;
   }
   return false;

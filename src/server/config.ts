@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Principal } from '../identity/index.js';
 
 /**
  * Every setting is a flag and an environment variable KYANITE_<UPPER_SNAKE>; the flag wins. Invalid values stop
@@ -17,6 +19,27 @@ export interface Config {
   cert?: string;
   key?: string;
   logLevel: string;
+  /** Emulate the service's per-vault throttling; `throttleLimit` scales it (4000 = the service's numbers). */
+  throttle?: boolean;
+  throttleLimit?: number;
+  /** Share of data-plane requests answered 503 (0..1). */
+  faultRate?: number;
+  /** Added delay on data-plane requests, in milliseconds. */
+  latency?: { min: number; max: number };
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  maxConnections?: number;
+  /** Keep issuer-Self certificate operations inProgress this long, in milliseconds (for testing pollers). */
+  selfSignedDelayMs?: number;
+  /** A seed file (JSON or YAML) of vaults and objects, applied idempotently at start (src/server/seed-file.ts). */
+  seed?: string;
+  /** Service principals with secrets (--principal, --principals FILE): the only clients --auth strict signs in. */
+  principals?: Principal[];
+  /**
+   * Client ids given full access policies on the pre-made vaults in --auth strict. Undefined means every declared
+   * principal and the system-assigned managed identity; an empty list means nobody.
+   */
+  adminPrincipals?: string[];
 }
 
 export interface FlagSpec {
@@ -25,6 +48,8 @@ export interface FlagSpec {
   multiple?: boolean;
   default: string;
   help: string;
+  /** What --help shows after the flag; VALUE when not given. */
+  metavar?: string;
 }
 
 /** The flags, their defaults and help: `kyanite --help` prints this table. */
@@ -33,11 +58,37 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'host', type: 'string', default: '127.0.0.1', help: 'address to listen on' },
   { flag: 'data-dir', type: 'string', default: './.kyanite', help: 'folder of kyanite.db and tls/ (the local CA)' },
   { flag: 'in-memory', type: 'boolean', default: 'false', help: 'keep objects in memory only (no database file)' },
-  { flag: 'vault', type: 'string', multiple: true, default: '', help: 'pre-create vault NAME besides "default" (repeatable; env: comma-separated)' },
-  { flag: 'auth', type: 'string', default: 'any', help: 'any: every Bearer token is accepted; strict: only Kyanite tokens' },
+  { flag: 'vault', type: 'string', multiple: true, default: '', metavar: 'NAME', help: 'pre-create vault NAME besides "default" (repeatable; env: comma-separated)' },
+  { flag: 'auth', type: 'string', default: 'any', help: 'any: every Bearer token is accepted; strict: only Kyanite tokens, checked against access policies' },
+  {
+    flag: 'principal',
+    type: 'string',
+    multiple: true,
+    default: '',
+    metavar: 'ID:SECRET[:OID]',
+    help: 'declare a service principal (client id, secret, optional object id) for --auth strict (repeatable; env: comma-separated)',
+  },
+  { flag: 'principals', type: 'string', default: '', metavar: 'FILE', help: 'JSON list of principals [{"clientId","secret","objectId"?,"displayName"?}]' },
+  {
+    flag: 'admin-principal',
+    type: 'string',
+    multiple: true,
+    default: '',
+    metavar: 'CLIENT_ID',
+    help: 'client id given all permissions on the pre-made vaults in --auth strict (repeatable; "none"; default: every declared principal and the managed identity)',
+  },
   { flag: 'cert', type: 'string', default: '', help: 'PEM certificate to serve instead of the local CA' },
   { flag: 'key', type: 'string', default: '', help: 'PEM private key for --cert' },
   { flag: 'log-level', type: 'string', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
+  { flag: 'self-signed-delay', type: 'string', default: '0', metavar: 'MS', help: 'keep self-signed certificate operations inProgress this long (test your pollers)' },
+  { flag: 'seed', type: 'string', default: '', metavar: 'FILE', help: 'JSON or YAML file of vaults, secrets, keys and certificates, applied at start (docs/seed-and-export.md)' },
+  { flag: 'throttle', type: 'boolean', default: 'false', help: "answer 429 past Key Vault's per-vault limits (per 10 s, weighted)" },
+  { flag: 'throttle-limit', type: 'string', default: '4000', help: 'plain transactions per vault per 10 s for --throttle; other limits scale along' },
+  { flag: 'fault-rate', type: 'string', default: '0', help: 'share 0..1 of data-plane requests answered 503 ServiceUnavailable' },
+  { flag: 'latency', type: 'string', default: '0', help: 'delay added to data-plane requests: MS or MIN:MAX (milliseconds)' },
+  { flag: 'headers-timeout', type: 'string', default: '30000', help: 'milliseconds to receive a request head (408 after)' },
+  { flag: 'request-timeout', type: 'string', default: '60000', help: 'milliseconds to receive a whole request (408 after)' },
+  { flag: 'max-connections', type: 'string', default: '1000', help: 'open connections at most; more are closed at once' },
 ];
 
 export const envName = (flag: string): string => `KYANITE_${flag.replace(/-/g, '_').toUpperCase()}`;
@@ -81,8 +132,13 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   const logLevel = pick('log-level') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) fail('log-level', `'${logLevel}' is not one of ${LOG_LEVELS.join(', ')}`);
 
-  const flagVaults = values['vault'] as string[] | undefined;
-  const vaults = (flagVaults ?? (env[envName('vault')] ?? '').split(',')).map((v) => v.trim()).filter(Boolean);
+  /** A repeatable flag, or its variable as a comma-separated list. */
+  const list = (flag: string): string[] | undefined => {
+    const given = (values[flag] as string[] | undefined) ?? env[envName(flag)]?.split(',');
+    return given?.map((v) => v.trim()).filter(Boolean);
+  };
+
+  const vaults = list('vault') ?? [];
   for (const v of vaults) if (!/^[a-zA-Z0-9-]{1,24}$/.test(v)) fail('vault', `'${v}' is not a vault name (3-24 of a-z, 0-9, -)`);
 
   const inMemoryText = pick('in-memory') ?? 'false';
@@ -91,6 +147,35 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   const cert = pick('cert');
   const key = pick('key');
   if ((cert && !key) || (!cert && key)) fail(cert ? 'key' : 'cert', '--cert and --key go together');
+
+  const whole = (flag: string, fallback: string, min: number): number => {
+    const text = pick(flag) ?? fallback;
+    if (!/^\d+$/.test(text) || Number(text) < min) fail(flag, `'${text}' is not a whole number of at least ${min}`);
+    return Number(text);
+  };
+  const throttleText = pick('throttle') ?? 'false';
+  if (!['true', 'false', '1', '0'].includes(throttleText)) fail('throttle', `'${throttleText}' is not true or false`);
+  const throttleLimit = whole('throttle-limit', '4000', 1);
+
+  const faultText = pick('fault-rate') ?? '0';
+  const faultRate = Number(faultText);
+  if (!/^(0|1|0?\.\d+|1\.0*)$/.test(faultText)) fail('fault-rate', `'${faultText}' is not a number from 0 to 1`);
+
+  const latencyText = pick('latency') ?? '0';
+  const latencyMatch = /^(\d+)(?::(\d+))?$/.exec(latencyText);
+  if (!latencyMatch) fail('latency', `'${latencyText}' is neither MS nor MIN:MAX`);
+  const latencyMin = Number(latencyMatch![1]);
+  const latencyMax = Number(latencyMatch![2] ?? latencyMatch![1]);
+  if (latencyMax < latencyMin) fail('latency', `'${latencyText}': MAX is below MIN`);
+
+  const principals = [...principalsFile(pick('principals'), fail), ...(list('principal') ?? []).map((p) => parsePrincipal(p, fail))];
+  const seen = new Set<string>();
+  for (const p of principals) {
+    if (seen.has(p.clientId.toLowerCase())) fail('principal', `'${p.clientId}' is declared twice`);
+    seen.add(p.clientId.toLowerCase());
+  }
+  const admins = list('admin-principal');
+  const adminPrincipals = admins && (admins.length === 1 && admins[0]!.toLowerCase() === 'none' ? [] : admins);
 
   return {
     port,
@@ -103,18 +188,69 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     ...(cert && { cert }),
     ...(key && { key }),
     logLevel,
+    ...((throttleText === 'true' || throttleText === '1') && { throttle: true }),
+    throttleLimit,
+    faultRate,
+    ...(latencyMax > 0 && { latency: { min: latencyMin, max: latencyMax } }),
+    headersTimeoutMs: whole('headers-timeout', '30000', 1),
+    requestTimeoutMs: whole('request-timeout', '60000', 1),
+    maxConnections: whole('max-connections', '1000', 1),
+    selfSignedDelayMs: whole('self-signed-delay', '0', 0),
+    ...(pick('seed') && { seed: path.resolve(pick('seed')!) }),
+    principals,
+    ...(adminPrincipals && { adminPrincipals }),
   };
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+type Fail = (flag: string, why: string) => never;
+
+/** `clientId:secret[:objectId]`; a secret may hold colons, so only a GUID after the last one is taken as the object id. */
+function parsePrincipal(text: string, fail: Fail): Principal {
+  const first = text.indexOf(':');
+  if (first <= 0 || first === text.length - 1) fail('principal', `'${text.split(':')[0]}…' is not CLIENT_ID:SECRET[:OBJECT_ID]`);
+  const clientId = text.slice(0, first);
+  const rest = text.slice(first + 1);
+  const last = rest.lastIndexOf(':');
+  if (last > 0 && GUID.test(rest.slice(last + 1))) return { clientId, secret: rest.slice(0, last), objectId: rest.slice(last + 1).toLowerCase() };
+  return { clientId, secret: rest };
+}
+
+function principalsFile(file: string | undefined, fail: Fail): Principal[] {
+  if (!file) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(path.resolve(file), 'utf8'));
+  } catch (err) {
+    return fail('principals', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) return fail('principals', `${file} must hold a JSON list of principals`);
+  return parsed.map((raw: unknown, i) => {
+    const p = raw as Record<string, unknown> | null;
+    const where = `${file}[${i}]`;
+    if (typeof p !== 'object' || p === null || typeof p.clientId !== 'string' || p.clientId === '') return fail('principals', `${where} needs a clientId`);
+    for (const k of ['secret', 'objectId', 'displayName'] as const) {
+      if (p[k] !== undefined && typeof p[k] !== 'string') fail('principals', `${where}.${k} must be a string`);
+    }
+    if (typeof p.objectId === 'string' && !GUID.test(p.objectId)) fail('principals', `${where}.objectId must be a GUID`);
+    const principal: Principal = { clientId: p.clientId };
+    if (typeof p.secret === 'string') principal.secret = p.secret;
+    if (typeof p.objectId === 'string') principal.objectId = p.objectId.toLowerCase();
+    if (typeof p.displayName === 'string') principal.displayName = p.displayName;
+    return principal;
+  });
 }
 
 export function helpText(): string {
   const rows = FLAGS.map((f) => {
-    const name = f.type === 'boolean' ? `--${f.flag}` : `--${f.flag} ${f.flag === 'vault' ? 'NAME' : 'VALUE'}`;
+    const name = f.type === 'boolean' ? `--${f.flag}` : `--${f.flag} ${f.metavar ?? 'VALUE'}`;
     return `  ${name.padEnd(22)} ${f.help}\n  ${''.padEnd(22)} env ${envName(f.flag)}, default ${f.default || '(none)'}`;
   });
   return [
     'Usage: kyanite [flags]              start the emulator',
     '       kyanite trust [--install]    print (or install) what clients need to trust the local CA',
     '       kyanite hosts NAME...        print /etc/hosts lines for vault host names',
+    '       kyanite export [--data-dir DIR] [--out FILE] [--format json|yaml]   write the state as a seed file (holds private keys)',
     '',
     'Flags (each also an environment variable; the flag wins):',
     ...rows,

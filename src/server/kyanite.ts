@@ -7,8 +7,13 @@ import { openStore, type Store } from '../store/index.js';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { loggerOptions } from './logger.js';
-import { rootPlanes } from './planes.js';
+import { planesFor } from './planes.js';
 import { loadTls } from './tls.js';
+import { SERVICE_LIMIT } from './chaos.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { applySeed } from './seed-file.js';
+
+const chaosActive = (c: Config): boolean => Boolean(c.throttle || c.faultRate || c.latency);
 
 /** A running Kyanite: what main.ts prints and what the in-process fixture hands to tests. */
 export interface RunningKyanite {
@@ -39,8 +44,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const clock = options.clock ?? createClock();
   const store = openStore(config.inMemory ? {} : { dataDir: config.dataDir });
   try {
-    const domain = createDomain(store, clock, { rsaPool: createRsaKeyPool() });
+    const domain = createDomain(store, clock, {
+      rsaPool: createRsaKeyPool(),
+      ...(config.selfSignedDelayMs && { selfSignedDelayMs: config.selfSignedDelayMs }),
+    });
     for (const name of config.vaults) if (!domain.vaults.findAny(name)) domain.vaults.ensure(name);
+    if (config.seed) await applySeed(config.seed, domain);
 
     const tls = await loadTls({
       // --in-memory keeps no database file, but the CA stays in the data dir so the trust users set up holds.
@@ -52,7 +61,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       domain,
       logger: loggerOptions(config.logLevel),
       https: tls.serverOptions,
-      plugins: rootPlanes({ domain, store, auth: config.auth }),
+      // The token service, ARM and, in --auth strict, the data plane's token check.
+      ...planesFor(config, domain, store),
+      limits: {
+        headersTimeoutMs: config.headersTimeoutMs ?? DEFAULT_LIMITS.headersTimeoutMs,
+        requestTimeoutMs: config.requestTimeoutMs ?? DEFAULT_LIMITS.requestTimeoutMs,
+        maxConnections: config.maxConnections ?? DEFAULT_LIMITS.maxConnections,
+      },
+      ...(chaosActive(config) && {
+        chaos: {
+          ...(config.throttle && { throttle: { limit: config.throttleLimit ?? SERVICE_LIMIT } }),
+          ...(config.faultRate && { faultRate: config.faultRate }),
+          ...(config.latency && { latency: config.latency }),
+        },
+      }),
     });
     await app.listen({ port: config.port, host: config.host });
     const port = (app.server.address() as AddressInfo).port;
