@@ -183,6 +183,21 @@ describe('@azure/keyvault-certificates on kv1.vault.localhost', () => {
     expect(openssl(['pkcs12', '-nodes', '-passin', 'pass:'], pfx)).toMatch(/issuer=CN ?= ?Merge Test CA/);
   });
 
+  it.skipIf(!hasOpenssl)('imports a PEM with its key, leaf and issuer chain in any order, and keeps the chain', async () => {
+    openssl(['req', '-new', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'chain-ca.key', '-subj', '/CN=Chain CA', '-days', '30', '-out', 'chain-ca.crt']);
+    openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'chain-leaf.key', '-subj', '/CN=chain.test', '-out', 'chain-leaf.csr']);
+    openssl(['x509', '-req', '-in', 'chain-leaf.csr', '-CA', 'chain-ca.crt', '-CAkey', 'chain-ca.key', '-CAcreateserial', '-days', '30', '-out', 'chain-leaf.crt']);
+    const read = (f: string) => fs.readFileSync(path.join(tmp, f), 'utf8');
+    // CA first, then the key, then the leaf: the leaf is the certificate that matches the key.
+    const bundle = read('chain-ca.crt') + read('chain-leaf.key') + read('chain-leaf.crt');
+    const imported = await certs().importCertificate('chain', Buffer.from(bundle), { policy: { contentType: 'application/x-pem-file' } as never });
+    expect(new X509Certificate(Buffer.from(imported.cer!)).subject).toContain('CN=chain.test');
+    const pem = (await secrets().getSecret('chain')).value!;
+    expect(pem.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(2);
+    fs.writeFileSync(path.join(tmp, 'chain-out.pem'), pem);
+    expect(openssl(['verify', '-CAfile', 'chain-ca.crt', 'chain-leaf.crt'])).toContain('OK');
+  });
+
   it('cancels and deletes a pending operation', async () => {
     const client = certs();
     await client.beginCreateCertificate('cancel-me', { issuerName: 'Unknown', subject: 'CN=c' } as CertificatePolicy);

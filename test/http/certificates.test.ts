@@ -137,3 +137,38 @@ describe('malformed requests on the certificates routes', () => {
     expect((await t.call('POST', '/certificates/imp/import', { value: pfx })).statusCode).toBe(200);
   });
 });
+
+describe('policy fields in the issued certificate, read by openssl', () => {
+  it('writes DNS, e-mail and UPN names, key usage and EKUs', async () => {
+    const { execFileSync } = await import('node:child_process');
+    let openssl = true;
+    try {
+      execFileSync('openssl', ['version']);
+    } catch {
+      openssl = false;
+    }
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/sans/create', {
+      policy: {
+        issuer: { name: 'Self' },
+        key_props: { kty: 'EC', crv: 'P-256' },
+        x509_props: {
+          subject: 'CN=sans.test, O=Kyanite',
+          sans: { dns_names: ['a.sans.test'], emails: ['ops@sans.test'], upns: ['svc@corp.sans.test'] },
+          key_usage: ['digitalSignature', 'nonRepudiation'],
+          ekus: ['1.3.6.1.5.5.7.3.3'],
+        },
+      },
+    });
+    const cer = Buffer.from((await t.call('GET', '/certificates/sans')).json().cer, 'base64');
+    const x509 = new X509Certificate(cer);
+    expect(x509.subjectAltName).toContain('DNS:a.sans.test');
+    expect(x509.subjectAltName).toContain('email:ops@sans.test');
+    if (!openssl) return; // the UPN, key usage and EKU checks below need the openssl command
+    const text = execFileSync('openssl', ['x509', '-inform', 'DER', '-noout', '-text'], { input: cer }).toString();
+    expect(text).toMatch(/UPN:+svc@corp\.sans\.test|othername: UPN::svc@corp\.sans\.test/);
+    expect(text).toMatch(/Digital Signature, Non Repudiation/);
+    expect(text).toContain('Code Signing');
+    expect(text).toMatch(/Subject: O ?= ?Kyanite, CN ?= ?sans\.test/);
+  });
+});
