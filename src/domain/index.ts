@@ -34,7 +34,7 @@ export function createDomain(store: Store, clock: Clock, options: DomainOptions 
   const secretLifecycle = createLifecycle<SecretBody>('secret', store.objects, clock);
   const secrets = createSecretService(secretLifecycle, backups);
   const rsaPool = options.rsaPool ?? createRsaKeyPool({ target: 0 });
-  const keys = createKeyService(createLifecycle<KeyBody>('key', store.objects, clock), backups, rsaPool, clock);
+  const keys = createKeyService(createLifecycle<KeyBody>('key', store.objects, clock), backups, rsaPool, clock, store.settings);
   const certificates = createCertificateService(
     createLifecycle<CertificateBody>('certificate', store.objects, clock),
     keys,

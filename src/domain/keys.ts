@@ -4,9 +4,11 @@ import { CryptoError } from '../crypto/errors.js';
 import { generateEc, generateOct, keySize, publicJwk, validateImportJwk, type Curve, type PrivateJwk } from '../crypto/jwk.js';
 import type { RsaKeyPool } from '../crypto/rsa-pool.js';
 import { algFitsKey, digestLength, signDigest, verifyDigest, type SignAlg } from '../crypto/sign.js';
+import type { SettingsStore } from '../store/settings.js';
 import type { BackupService } from './backup.js';
 import { toUnixSeconds, type Clock } from './clock.js';
 import { badParameter, KeyVaultError } from './errors.js';
+import { assertAttestable, createKeyReleases, type KeyReleases } from './key-release.js';
 import {
   assertUsable,
   checkKeyOps,
@@ -87,7 +89,7 @@ export interface CryptoResult {
   aad?: Buffer;
 }
 
-export interface KeyService {
+export interface KeyService extends KeyReleases {
   lifecycle: Lifecycle<KeyBody>;
   rotation: RotationPolicies;
   create(vault: VaultContext, name: string, input: CreateKeyInput): Promise<Key>;
@@ -106,6 +108,8 @@ export interface KeyService {
   generate(input: CreateKeyInput): Promise<PrivateJwk>;
   /** Rotates every key whose rotation policy says it is due; returns how many were rotated. */
   autoRotate(vaults: VaultContext[]): Promise<number>;
+  /** GET .../attestation (7.6): the key bundle of an HSM key type; see key-release.ts. */
+  attestation(vault: VaultContext, name: string, version?: string): Key;
 }
 
 /** Maps a crypto module refusal to the service's 400. */
@@ -120,7 +124,14 @@ function checkExportable(exportable: boolean | undefined, policy: ReleasePolicy 
   if (exportable && !policy) throw badParameter('An exportable key needs a release_policy.');
 }
 
-export function createKeyService(lifecycle: Lifecycle<KeyBody>, backups: BackupService, pool: RsaKeyPool, clock: Clock): KeyService {
+/** `settings` holds the release signing key; without it (tests of the service alone) the key lives in memory. */
+export function createKeyService(
+  lifecycle: Lifecycle<KeyBody>,
+  backups: BackupService,
+  pool: RsaKeyPool,
+  clock: Clock,
+  settings: Pick<SettingsStore, 'getOrCreate'> = inMemorySettings(),
+): KeyService {
   const now = () => toUnixSeconds(clock.now());
 
   async function generate(input: CreateKeyInput): Promise<PrivateJwk> {
@@ -163,6 +174,8 @@ export function createKeyService(lifecycle: Lifecycle<KeyBody>, backups: BackupS
   const service: KeyService = {
     lifecycle,
     rotation,
+    ...createKeyReleases(lifecycle, clock, settings),
+    attestation: (vault, name, version) => assertAttestable(service.get(vault, name, version)),
     async create(vault, name, input) {
       const keyOps = input.keyOps === undefined ? defaultKeyOps(input.kty) : checkKeyOps(input.keyOps);
       const jwk = await generate(input);
@@ -296,6 +309,11 @@ export function createKeyService(lifecycle: Lifecycle<KeyBody>, backups: BackupS
     },
   };
   return service;
+}
+
+function inMemorySettings(): Pick<SettingsStore, 'getOrCreate'> {
+  const values = new Map<string, string>();
+  return { getOrCreate: (key, make) => values.get(key) ?? (values.set(key, make()), values.get(key)!) };
 }
 
 function curveForSize(size: number | undefined): string | undefined {

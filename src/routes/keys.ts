@@ -61,6 +61,7 @@ const OperationBody = Type.Object({
 });
 const VerifyBody = Type.Object({ alg: Type.String(), digest: Type.String(), value: Type.String() });
 const RandomBody = Type.Object({ count: Type.Integer() });
+const ReleaseBody = Type.Object({ target: Type.String(), nonce: Nullable(Type.String()), enc: Nullable(Type.String()) });
 const RotationPolicyBody = Type.Object({
   id: Nullable(Type.String()),
   lifetimeActions: Nullable(Type.Array(Type.Object({
@@ -75,6 +76,7 @@ type ImportKeyBodyT = Static<typeof ImportKeyBody>;
 type UpdateKeyBodyT = Static<typeof UpdateKeyBody>;
 type OperationBodyT = Static<typeof OperationBody>;
 type VerifyBodyT = Static<typeof VerifyBody>;
+type ReleaseBodyT = Static<typeof ReleaseBody>;
 
 /** null and absent mean the same to the service. */
 const given = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
@@ -270,6 +272,25 @@ export function keyRoutes(keys: KeyService): FastifyPluginAsync {
           return out;
         });
       }
+      // Secure key release: the signed result carries the request and the key bundle with key_hsm (the key wrapped
+      // for the target), as a recorded service response does.
+      app.post<{ Params: NameVersionParamsT; Body: ReleaseBodyT }>(`/keys/:name${suffix}/release`, { schema: { params, body: ReleaseBody } }, async (req) => {
+        const nonce = given(req.body.nonce);
+        const enc = given(req.body.enc);
+        const r = keys.release(req.vault, req.params.name, req.params.version, {
+          target: req.body.target,
+          ...(nonce !== undefined && { nonce }),
+          ...(enc !== undefined && { enc }),
+        });
+        const bundle = renderKey(r.key, req.vault, req.apiVersion);
+        const request: Json = { 'api-version': req.apiVersion, enc: r.enc, kid: objectUrl(req.vault, 'keys', r.key.name, req.params.version) };
+        if (nonce !== undefined) request['nonce'] = nonce;
+        const response = { key: { ...bundle, key: { ...(bundle['key'] as Json), key_hsm: r.keyHsm } } };
+        return { value: keys.signRelease({ request, response }) };
+      });
+      app.get<{ Params: NameVersionParamsT }>(`/keys/:name${suffix}/attestation`, { schema: { params } }, async (req) =>
+        renderKey(keys.attestation(req.vault, req.params.name, req.params.version), req.vault, req.apiVersion),
+      );
     }
   };
 }

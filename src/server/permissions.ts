@@ -44,6 +44,7 @@ const ROWS: readonly Row[] = [
   ['PATCH', '/keys/{}', 'keys', 'update'],
   ['PATCH', '/keys/{}/{}', 'keys', 'update'],
   ['GET', '/keys/{}/{}/attestation', 'keys', 'get'],
+  ['GET', '/keys/{}/attestation', 'keys', 'get'],
   ['GET', '/keys/{}/versions', 'keys', 'list'],
   ['POST', '/keys/{}/backup', 'keys', 'backup'],
   ['POST', '/keys/restore', 'keys', 'restore'],
