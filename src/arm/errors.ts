@@ -41,13 +41,16 @@ export const invalidVaultName = (name: string): KeyVaultError =>
       'https://aka.ms/KeyVaultNaming for more information.',
   );
 
-export const vaultNotFound = (name: string, resourceGroup: string): KeyVaultError =>
+/** ARM's 404 for a resource (`vaults/NAME`, `vaults/NAME/secrets/S`, …) of Microsoft.KeyVault in a group. */
+export const resourceNotFound = (path: string, resourceGroup: string): KeyVaultError =>
   cloudError(
     404,
     'ResourceNotFound',
-    `The Resource 'Microsoft.KeyVault/vaults/${name}' under resource group '${resourceGroup}' was not found. For more ` +
+    `The Resource 'Microsoft.KeyVault/${path}' under resource group '${resourceGroup}' was not found. For more ` +
       'details please go to https://aka.ms/ARMResourceNotFoundFix',
   );
+
+export const vaultNotFound = (name: string, resourceGroup: string): KeyVaultError => resourceNotFound(`vaults/${name}`, resourceGroup);
 
 export const deletedVaultNotFound = (name: string, location: string): KeyVaultError =>
   cloudError(404, 'ResourceNotFound', `The Resource 'Microsoft.KeyVault/deletedVaults/${name}' in location '${location}' was not found.`);

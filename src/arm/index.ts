@@ -7,10 +7,13 @@ import type { VersionRule } from './api-versions.js';
 import { requireApiVersion, requireBearer } from './checks.js';
 import { deletedVaultRoutes } from './routes/deleted-vaults.js';
 import { graphRoutes } from './routes/graph.js';
+import { armKeyRoutes } from './routes/keys.js';
 import { metadataRoutes } from './routes/metadata.js';
+import { privateLinkRoutes } from './routes/private-links.js';
 import { providerRoutes } from './routes/provider.js';
 import { resourceRoutes } from './routes/resources.js';
 import { roleAssignmentRoutes } from './routes/role-assignments.js';
+import { armSecretRoutes } from './routes/secrets.js';
 import { vaultRoutes } from './routes/vaults.js';
 
 export interface ArmPlaneOptions {
@@ -42,7 +45,10 @@ export function armPlane(options: ArmPlaneOptions): FastifyPluginAsync {
     await app.register(async (authenticated) => {
       authenticated.addHook('onRequest', async (request) => requireBearer(request, tokenCheck));
       await authenticated.register(graphRoutes());
-      await authenticated.register(versioned('keyvault', [vaultRoutes(domain), deletedVaultRoutes(domain), providerRoutes(domain)]));
+      // Vault sub-resources (keys, secrets, private links) reach the data plane's objects through the domain.
+      const vaultObjects = [armKeyRoutes(domain), armSecretRoutes(domain), privateLinkRoutes(domain)];
+      const keyvault = [vaultRoutes(domain), deletedVaultRoutes(domain), providerRoutes(domain), ...vaultObjects];
+      await authenticated.register(versioned('keyvault', keyvault));
       const generic = [resourceRoutes(domain, tenantId)];
       if (options.roleAssignments) generic.push(roleAssignmentRoutes(options.roleAssignments, domain.clock));
       await authenticated.register(versioned('generic', generic));

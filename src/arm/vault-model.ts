@@ -24,8 +24,8 @@ const BOOLEAN_KEYS = [
   'enablePurgeProtection',
 ] as const;
 
-type Json = Record<string, unknown>;
-const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export type Json = Record<string, unknown>;
+export const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export interface VaultPut {
   location: string;
@@ -34,7 +34,7 @@ export interface VaultPut {
   recover: boolean;
 }
 
-function parseTags(value: unknown): Record<string, string> | undefined {
+export function parseTags(value: unknown): Record<string, string> | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isRecord(value) || Object.values(value).some((v) => typeof v !== 'string')) {
     throw badRequest("The property 'tags' must be an object of string values.");

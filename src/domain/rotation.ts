@@ -24,14 +24,14 @@ export const DEFAULT_ROTATION_POLICY = {
   attributes: null,
 };
 
-const MIN_EXPIRY_SECONDS = 28 * 86400;
+export const MIN_EXPIRY_SECONDS = 28 * 86400;
 
 interface PolicyInput {
   lifetimeActions?: unknown;
   attributes?: { expiryTime?: unknown } | null;
 }
 
-function normalizeActions(raw: unknown): LifetimeAction[] {
+export function normalizeActions(raw: unknown): LifetimeAction[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw badParameter('lifetimeActions must be an array.');
   const seen = new Set<string>();

@@ -9,21 +9,13 @@ import {
   vaultLocationConflict,
   vaultNameSoftDeleted,
   vaultNameTaken,
-  vaultNotFound,
 } from '../errors.js';
 import { checkSubscription, PROVIDER, vaultId } from '../ids.js';
 import { pageOf } from '../paging.js';
 import { accessPoliciesOf, parseVaultPut, propertiesAfterPatch, propertiesAfterPut, renderVault } from '../vault-model.js';
+import { GROUP, liveVaultAt, VAULT, type VaultParams } from '../vault-scope.js';
 
-interface VaultParams {
-  subscriptionId: string;
-  resourceGroupName: string;
-  vaultName: string;
-}
 type GroupParams = Omit<VaultParams, 'vaultName'>;
-
-const GROUP = '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName';
-const VAULT = `${GROUP}${PROVIDER}/vaults/:vaultName`;
 
 const sameText = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -31,12 +23,7 @@ const sameText = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 export function vaultRoutes(domain: Domain): FastifyPluginAsync {
   const vaults = domain.vaults;
 
-  /** The live vault at this address; a vault of the same name in another group is not found here. */
-  const vaultAt = (p: VaultParams): Vault => {
-    const subscriptionId = checkSubscription(p.subscriptionId);
-    if (vaults.holder(p.vaultName, subscriptionId, p.resourceGroupName) !== 'this-group') throw vaultNotFound(p.vaultName, p.resourceGroupName);
-    return vaults.find(p.vaultName)!;
-  };
+  const vaultAt = (p: VaultParams): Vault => liveVaultAt(vaults, p);
 
   const inGroupOf = (subscriptionId: string, group?: string) => (v: Vault) => {
     const p = placementOf(v.properties);
