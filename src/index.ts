@@ -26,6 +26,8 @@ export interface StartKyaniteOptions {
   /** Keep data in this folder (default: in memory, nothing written but a temporary CA file). */
   dataDir?: string;
   logLevel?: string;
+  /** RSA-2048 keys generated ahead in a background thread (default 4). */
+  keyPool?: number;
 }
 
 /** The minimal shape of @azure/core-auth's TokenCredential, so this package needs no Azure dependency. */
@@ -89,6 +91,7 @@ export async function startKyanite(options: StartKyaniteOptions = {}): Promise<K
     vaults: [...new Set(['default', ...(options.vaults ?? [])])],
     auth: options.auth ?? 'any',
     logLevel: options.logLevel ?? 'silent',
+    keyPool: options.keyPool ?? 4,
   };
   const server = await startServer(config, { ephemeralTls: options.dataDir === undefined });
   const caPem = server.caPem!;

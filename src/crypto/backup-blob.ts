@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import jose from 'node-jose';
 
 /**
  * Backup blobs are JWE (dir + A256GCM) under a key that belongs to one data dir: opaque to clients, and any change
@@ -17,22 +16,26 @@ export interface BackupSealer {
   open(blob: string): Promise<unknown | undefined>;
 }
 
+// node-jose costs ~160 ms to load; only backup and restore need it, so it loads on their first use.
+const loadJose = async () => (await import('node-jose')).default;
+
 export function createBackupSealer(keyJson: string): BackupSealer {
-  const keyPromise = jose.JWK.asKey(JSON.parse(keyJson) as object);
+  let keyPromise: Promise<import('node-jose').JWK.Key> | undefined;
+  const key = () => (keyPromise ??= loadJose().then((jose) => jose.JWK.asKey(JSON.parse(keyJson) as object)));
   return {
     async seal(payload) {
-      const key = await keyPromise;
-      const jwe = await jose.JWE.createEncrypt({ format: 'compact', contentAlg: 'A256GCM', fields: { alg: 'dir' } }, key)
+      const jose = await loadJose();
+      const jwe = await jose.JWE.createEncrypt({ format: 'compact', contentAlg: 'A256GCM', fields: { alg: 'dir' } }, await key())
         .update(Buffer.from(PREFIX + JSON.stringify(payload), 'utf8'))
         .final();
       return Buffer.from(jwe as unknown as string, 'utf8').toString('base64url');
     },
     async open(blob) {
       try {
-        const key = await keyPromise;
+        const jose = await loadJose();
         const compact = Buffer.from(blob, 'base64url').toString('utf8');
         if (compact.split('.').length !== 5) return undefined;
-        const result = await jose.JWE.createDecrypt(key).decrypt(compact);
+        const result = await jose.JWE.createDecrypt(await key()).decrypt(compact);
         const text = result.plaintext.toString('utf8');
         return text.startsWith(PREFIX) ? (JSON.parse(text.slice(PREFIX.length)) as unknown) : undefined;
       } catch {

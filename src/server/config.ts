@@ -31,6 +31,8 @@ export interface Config {
   maxConnections?: number;
   /** Keep issuer-Self certificate operations inProgress this long, in milliseconds (for testing pollers). */
   selfSignedDelayMs?: number;
+  /** RSA-2048 keys kept ready, generated off the request path; 0 generates on demand only. */
+  keyPool?: number;
   /** A seed file (JSON or YAML) of vaults and objects, applied idempotently at start (src/server/seed-file.ts). */
   seed?: string;
   /** Service principals with secrets (--principal, --principals FILE): the only clients --auth strict signs in. */
@@ -81,6 +83,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'key', type: 'string', default: '', help: 'PEM private key for --cert' },
   { flag: 'log-level', type: 'string', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
   { flag: 'self-signed-delay', type: 'string', default: '0', metavar: 'MS', help: 'keep self-signed certificate operations inProgress this long (test your pollers)' },
+  { flag: 'key-pool', type: 'string', default: '12', metavar: 'N', help: 'RSA-2048 keys kept ready in a background thread, so key and certificate creation need not wait' },
   { flag: 'seed', type: 'string', default: '', metavar: 'FILE', help: 'JSON or YAML file of vaults, secrets, keys and certificates, applied at start (docs/seed-and-export.md)' },
   { flag: 'throttle', type: 'boolean', default: 'false', help: "answer 429 past Key Vault's per-vault limits (per 10 s, weighted)" },
   { flag: 'throttle-limit', type: 'string', default: '4000', help: 'plain transactions per vault per 10 s for --throttle; other limits scale along' },
@@ -196,6 +199,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     requestTimeoutMs: whole('request-timeout', '60000', 1),
     maxConnections: whole('max-connections', '1000', 1),
     selfSignedDelayMs: whole('self-signed-delay', '0', 0),
+    keyPool: whole('key-pool', '12', 0),
     ...(pick('seed') && { seed: path.resolve(pick('seed')!) }),
     principals,
     ...(adminPrincipals && { adminPrincipals }),

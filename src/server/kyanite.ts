@@ -45,7 +45,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const store = openStore(config.inMemory ? {} : { dataDir: config.dataDir });
   try {
     const domain = createDomain(store, clock, {
-      rsaPool: createRsaKeyPool(),
+      // ~250 ms of a core per RSA-2048 key: twelve ready keys cover a test suite's burst of creates (docs/performance.md).
+      rsaPool: createRsaKeyPool({ target: config.keyPool ?? 12 }),
       ...(config.selfSignedDelayMs && { selfSignedDelayMs: config.selfSignedDelayMs }),
     });
     for (const name of config.vaults) if (!domain.vaults.findAny(name)) domain.vaults.ensure(name);

@@ -29,6 +29,9 @@ export function openDatabase(options: OpenOptions = {}): Db {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Checkpoint the WAL every ~16 MB instead of every ~4 MB: fewer checkpoints on the write path (measured 144 → 114 µs
+  // per commit on the benchmark machine, docs/performance.md); readers are unaffected.
+  db.pragma('wal_autocheckpoint = 4000');
   migrate(db);
   return db;
 }

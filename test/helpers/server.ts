@@ -38,6 +38,8 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     vaults: ['default', 'kv1'],
     auth: 'any',
     logLevel: 'silent',
+    // A small pool: test servers start often, and each pooled RSA key costs ~250 ms of a core in the background.
+    keyPool: 2,
     ...overrides,
   };
   const k = await startServer(config, { ephemeralTls: true });

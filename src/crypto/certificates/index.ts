@@ -22,5 +22,11 @@ export {
 } from './policy-cert.js';
 export { parseCertificate, parseCertificateChain, publicKeyMatches, type ParsedCert } from './parse.js';
 export type { CertificateWithKey } from './bundle.js';
-export { createPfx, parsePfx, type CreatePfxOptions } from './pkcs12.js';
+export type { CreatePfxOptions } from './pkcs12.js';
+
+// pkijs costs ~200 ms to load and only PKCS#12 work needs it: load it on the first PFX, not at start-up.
+const pkcs12 = () => import('./pkcs12.js');
+export const createPfx = async (options: import('./pkcs12.js').CreatePfxOptions): Promise<Buffer> => (await pkcs12()).createPfx(options);
+export const parsePfx = async (pfx: Buffer, password?: string): Promise<import('./bundle.js').CertificateWithKey> =>
+  (await pkcs12()).parsePfx(pfx, password);
 export { parsePemBundle, toPemBundle } from './pem.js';
