@@ -193,8 +193,8 @@ export function createCertificateService(
     if (issued.chainDers.length > 0) body.chain = issued.chainDers.map((d) => d.toString('base64'));
     if (extra.preserveCertOrder !== undefined) body.preserveCertOrder = extra.preserveCertOrder;
     const attributes: AttributesInput = { ...window, enabled: extra.attributes?.enabled ?? true };
-    const placeholder = lifecycle.find(vault, name);
-    if (placeholder?.version === version && placeholder.body.pending) {
+    const pendingVersion = lifecycle.find(vault, name);
+    if (pendingVersion?.version === version && pendingVersion.body.pending) {
       return lifecycle.update(vault, name, version, { body, attributes, ...(extra.tags && { tags: extra.tags }) });
     }
     return lifecycle.create(vault, name, { version, body, attributes, ...(extra.tags && { tags: extra.tags }) });
@@ -262,15 +262,15 @@ export function createCertificateService(
       }
       const jwk = await keyFor(vault, name, policy);
       const { der: csrDer } = await guarded(() => createCsr({ privateJwk: jwk, ...x509Options(policy) }));
-      // The version exists from the start: a disabled placeholder, readable while the operation runs (recorded).
+      // The version exists from the start: a disabled pending version, readable while the operation runs (recorded).
       const t = now();
-      const placeholder = lifecycle.create(vault, name, {
+      const pendingVersion = lifecycle.create(vault, name, {
         body: { pending: true, ...(input.preserveCertOrder !== undefined && { preserveCertOrder: input.preserveCertOrder }) },
         attributes: { enabled: false, nbf: t - BACKDATE_SECONDS, exp: toUnixSeconds(addMonths(new Date(t * 1000), policy.x509_props.validity_months).getTime()) },
         ...(input.tags && { tags: input.tags }),
       });
-      const version = placeholder.version;
-      storeKey(vault, placeholder.name, version, jwk, policy);
+      const version = pendingVersion.version;
+      storeKey(vault, pendingVersion.name, version, jwk, policy);
       const operation: PendingOperation = {
         issuer: policy.issuer,
         csr: csrDer.toString('base64'),
@@ -283,10 +283,10 @@ export function createCertificateService(
       };
       const selfSigned = issuerName.toLowerCase() === 'self';
       if (selfSigned && (options.selfSignedDelayMs ?? 0) > 0) operation.completeAt = clock.now() + options.selfSignedDelayMs!;
-      saveMeta(vault, placeholder.name, { policy, operation });
+      saveMeta(vault, pendingVersion.name, { policy, operation });
       if (selfSigned && operation.completeAt === undefined) {
-        await issueSelfSigned(vault, placeholder.name, version, policy, jwk, { ...(input.attributes && { attributes: input.attributes }), ...(input.tags && { tags: input.tags }) });
-        saveMeta(vault, placeholder.name, { policy, operation: completed(operation) });
+        await issueSelfSigned(vault, pendingVersion.name, version, policy, jwk, { ...(input.attributes && { attributes: input.attributes }), ...(input.tags && { tags: input.tags }) });
+        saveMeta(vault, pendingVersion.name, { policy, operation: completed(operation) });
         return operation;
       }
       return operation;
