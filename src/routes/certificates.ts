@@ -5,14 +5,13 @@ import type { CertificatePolicy } from '../domain/certificates/policy.js';
 import type { Certificate, CertificateService, PendingOperation } from '../domain/certificates/service.js';
 import type { DeletedInfo } from '../domain/lifecycle.js';
 import type { VaultContext } from '../domain/vaults.js';
-import { objectUrl, renderAttributes, renderPage, withDeleted, type Json } from './render.js';
+import { registerLifecycleRoutes } from './lifecycle-routes.js';
+import { objectUrl, renderAttributes, withDeleted, type Json } from './render.js';
 import {
   AttributesInput,
-  BackupBody,
   NameParams,
   NameVersionParams,
   Tags,
-  type BackupBodyT,
   type NameParamsT,
   type NameVersionParamsT,
 } from './schemas.js';
@@ -188,22 +187,6 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
       },
     );
 
-    app.get<{ Querystring: ListQueryT }>('/certificates', { schema: { querystring: ListQuery } }, async (req) => {
-      const q = req.query;
-      const page = certs.list(req.vault, q.maxresults, q.$skiptoken, includePending(q));
-      return renderPage(page, (c) => renderItem(c, req.vault, req.apiVersion, false), req.vault, '/certificates', req.apiVersion, q.maxresults);
-    });
-    app.get<{ Params: NameParamsT; Querystring: ListQueryT }>(
-      '/certificates/:name/versions',
-      { schema: { params: NameParams, querystring: ListQuery } },
-      async (req) => {
-        const q = req.query;
-        const page = lifecycle.listVersions(req.vault, req.params.name, q.maxresults, q.$skiptoken);
-        const path = `/certificates/${encodeURIComponent(req.params.name)}/versions`;
-        return renderPage(page, (c) => renderItem(c, req.vault, req.apiVersion, true), req.vault, path, req.apiVersion, q.maxresults);
-      },
-    );
-
     app.get<{ Params: NameVersionParamsT }>('/certificates/:name/:version?', { schema: { params: NameVersionParams } }, async (req) =>
       bundle(await certs.get(req.vault, req.params.name, req.params.version), req.vault, req.apiVersion),
     );
@@ -221,35 +204,20 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
       },
     );
 
-    app.delete<{ Params: NameParamsT }>('/certificates/:name', { schema: { params: NameParams } }, async (req) => {
-      const c = certs.delete(req.vault, req.params.name);
-      return bundle(c, req.vault, req.apiVersion, 'deleted' in c ? c.deleted : undefined);
+    registerLifecycleRoutes(app, {
+      collection: 'certificates',
+      deletedCollection: 'deletedcertificates',
+      lifecycle,
+      bundle: (v, vault, apiVersion, deleted) => bundle(v, vault, apiVersion, deleted),
+      item: (v, vault, apiVersion, versioned, deleted) => renderItem(v, vault, apiVersion, versioned, deleted),
+      backup: (vault, name) => certs.backup(vault, name),
+      restore: (vault, blob) => certs.restore(vault, blob),
+      delete: (vault, name) => certs.delete(vault, name),
+      recover: (vault, name) => certs.recover(vault, name),
+      purge: (vault, name) => certs.purge(vault, name),
+      // Certificates still waiting for their issuer are listed only when asked for.
+      listed: (v, q) => includePending(q) || !v.body.pending,
     });
-    app.get<{ Querystring: ListQueryT }>('/deletedcertificates', { schema: { querystring: ListQuery } }, async (req) => {
-      const q = req.query;
-      const page = lifecycle.listDeleted(req.vault, q.maxresults, q.$skiptoken);
-      if (!includePending(q)) page.items = page.items.filter((c) => !c.body.pending);
-      const render = (c: (typeof page.items)[number]) => renderItem(c, req.vault, req.apiVersion, false, c.deleted);
-      return renderPage(page, render, req.vault, '/deletedcertificates', req.apiVersion, q.maxresults);
-    });
-    app.get<{ Params: NameParamsT }>('/deletedcertificates/:name', { schema: { params: NameParams } }, async (req) => {
-      const c = lifecycle.getDeleted(req.vault, req.params.name);
-      return bundle(c, req.vault, req.apiVersion, c.deleted);
-    });
-    app.delete<{ Params: NameParamsT }>('/deletedcertificates/:name', { schema: { params: NameParams } }, async (req, reply) => {
-      certs.purge(req.vault, req.params.name);
-      return reply.code(204).send();
-    });
-    app.post<{ Params: NameParamsT }>('/deletedcertificates/:name/recover', { schema: { params: NameParams } }, async (req) =>
-      bundle(certs.recover(req.vault, req.params.name), req.vault, req.apiVersion),
-    );
-
-    app.post<{ Params: NameParamsT }>('/certificates/:name/backup', { schema: { params: NameParams } }, async (req) => ({
-      value: await certs.backup(req.vault, req.params.name),
-    }));
-    app.post<{ Body: BackupBodyT }>('/certificates/restore', { schema: { body: BackupBody } }, async (req) =>
-      bundle(await certs.restore(req.vault, req.body.value), req.vault, req.apiVersion),
-    );
 
     app.get<{ Querystring: ListQueryT }>('/certificates/issuers', { schema: { querystring: ListQuery } }, async (req) => {
       const all = issuers.list(req.vault);

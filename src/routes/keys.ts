@@ -7,18 +7,15 @@ import type { DeletedInfo } from '../domain/lifecycle.js';
 import type { Key, KeyService, ReleasePolicy } from '../domain/keys.js';
 import type { VaultContext } from '../domain/vaults.js';
 import { fromBase64url, toBase64url } from './base64url.js';
-import { objectUrl, renderAttributes, renderPage, withDeleted, type Json } from './render.js';
+import { registerLifecycleRoutes } from './lifecycle-routes.js';
+import { objectUrl, renderAttributes, withDeleted, type Json } from './render.js';
 import {
   AttributesInput,
-  BackupBody,
   NameParams,
   NameVersionParams,
-  PagingQuery,
   Tags,
-  type BackupBodyT,
   type NameParamsT,
   type NameVersionParamsT,
-  type PagingQueryT,
 } from './schemas.js';
 
 const KeyAttributes = Type.Intersect([AttributesInput, Type.Object({ exportable: Type.Optional(Type.Boolean()) })]);
@@ -175,52 +172,15 @@ export function keyRoutes(keys: KeyService): FastifyPluginAsync {
       },
     );
 
-    app.delete<{ Params: NameParamsT }>('/keys/:name', { schema: { params: NameParams } }, async (req) => {
-      const k = lifecycle.delete(req.vault, req.params.name);
-      return renderKey(k, req.vault, req.apiVersion, k.deleted);
+    registerLifecycleRoutes(app, {
+      collection: 'keys',
+      deletedCollection: 'deletedkeys',
+      lifecycle,
+      bundle: (v, vault, apiVersion, deleted) => renderKey(v, vault, apiVersion, deleted),
+      item: (v, vault, apiVersion, versioned, deleted) => renderKeyItem(v, vault, apiVersion, versioned, deleted),
+      backup: (vault, name) => keys.backup(vault, name),
+      restore: (vault, blob) => keys.restore(vault, blob),
     });
-
-    app.get<{ Querystring: PagingQueryT }>('/keys', { schema: { querystring: PagingQuery } }, async (req) => {
-      const q = req.query;
-      const page = lifecycle.list(req.vault, q.maxresults, q.$skiptoken);
-      return renderPage(page, (k) => renderKeyItem(k, req.vault, req.apiVersion, false), req.vault, '/keys', req.apiVersion, q.maxresults);
-    });
-
-    app.get<{ Params: NameParamsT; Querystring: PagingQueryT }>('/keys/:name/versions', { schema: { params: NameParams, querystring: PagingQuery } }, async (req) => {
-      const q = req.query;
-      const page = lifecycle.listVersions(req.vault, req.params.name, q.maxresults, q.$skiptoken);
-      const path = `/keys/${encodeURIComponent(req.params.name)}/versions`;
-      return renderPage(page, (k) => renderKeyItem(k, req.vault, req.apiVersion, true), req.vault, path, req.apiVersion, q.maxresults);
-    });
-
-    app.get<{ Querystring: PagingQueryT }>('/deletedkeys', { schema: { querystring: PagingQuery } }, async (req) => {
-      const q = req.query;
-      const page = lifecycle.listDeleted(req.vault, q.maxresults, q.$skiptoken);
-      const render = (k: (typeof page.items)[number]) => renderKeyItem(k, req.vault, req.apiVersion, false, k.deleted);
-      return renderPage(page, render, req.vault, '/deletedkeys', req.apiVersion, q.maxresults);
-    });
-
-    app.get<{ Params: NameParamsT }>('/deletedkeys/:name', { schema: { params: NameParams } }, async (req) => {
-      const k = lifecycle.getDeleted(req.vault, req.params.name);
-      return renderKey(k, req.vault, req.apiVersion, k.deleted);
-    });
-
-    app.delete<{ Params: NameParamsT }>('/deletedkeys/:name', { schema: { params: NameParams } }, async (req, reply) => {
-      lifecycle.purge(req.vault, req.params.name);
-      return reply.code(204).send();
-    });
-
-    app.post<{ Params: NameParamsT }>('/deletedkeys/:name/recover', { schema: { params: NameParams } }, async (req) =>
-      renderKey(lifecycle.recover(req.vault, req.params.name), req.vault, req.apiVersion),
-    );
-
-    app.post<{ Params: NameParamsT }>('/keys/:name/backup', { schema: { params: NameParams } }, async (req) => ({
-      value: await keys.backup(req.vault, req.params.name),
-    }));
-
-    app.post<{ Body: BackupBodyT }>('/keys/restore', { schema: { body: BackupBody } }, async (req) =>
-      renderKey(await keys.restore(req.vault, req.body.value), req.vault, req.apiVersion),
-    );
 
     app.post<{ Params: NameParamsT }>('/keys/:name/rotate', { schema: { params: NameParams } }, async (req) =>
       renderKey(await keys.rotate(req.vault, req.params.name), req.vault, req.apiVersion),

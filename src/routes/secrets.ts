@@ -3,18 +3,15 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { DeletedInfo } from '../domain/lifecycle.js';
 import type { Secret, SecretService } from '../domain/secrets.js';
 import type { VaultContext } from '../domain/vaults.js';
-import { objectUrl, renderAttributes, renderPage, withDeleted, type Json } from './render.js';
+import { registerLifecycleRoutes } from './lifecycle-routes.js';
+import { objectUrl, renderAttributes, withDeleted, type Json } from './render.js';
 import {
   AttributesInput,
-  BackupBody,
   NameParams,
   NameVersionParams,
-  PagingQuery,
   Tags,
-  type BackupBodyT,
   type NameParamsT,
   type NameVersionParamsT,
-  type PagingQueryT,
 } from './schemas.js';
 
 const SetSecretBody = Type.Object({
@@ -87,55 +84,15 @@ export function secretRoutes(secrets: SecretService): FastifyPluginAsync {
       },
     );
 
-    app.delete<{ Params: NameParamsT }>('/secrets/:name', { schema: { params: NameParams } }, async (req) => {
-      const s = lifecycle.delete(req.vault, req.params.name);
-      return renderSecret(s, req.vault, req.apiVersion, { ...(s.deleted && { deleted: s.deleted }) });
+    registerLifecycleRoutes(app, {
+      collection: 'secrets',
+      deletedCollection: 'deletedsecrets',
+      lifecycle,
+      bundle: (v, vault, apiVersion, deleted) => renderSecret(v, vault, apiVersion, { ...(deleted && { deleted }) }),
+      // A secret list item is the bundle without the value; the live list names the secret, versions name versions.
+      item: (v, vault, apiVersion, versioned, deleted) => renderSecret(v, vault, apiVersion, { versioned, ...(deleted && { deleted }) }),
+      backup: (vault, name) => secrets.backup(vault, name),
+      restore: (vault, blob) => secrets.restore(vault, blob),
     });
-
-    app.get<{ Querystring: PagingQueryT }>('/secrets', { schema: { querystring: PagingQuery } }, async (req) => {
-      const q = req.query;
-      const page = lifecycle.list(req.vault, q.maxresults, q.$skiptoken);
-      return renderPage(page, (s) => renderSecret(s, req.vault, req.apiVersion, { versioned: false }), req.vault, '/secrets', req.apiVersion, q.maxresults);
-    });
-
-    app.get<{ Params: NameParamsT; Querystring: PagingQueryT }>(
-      '/secrets/:name/versions',
-      { schema: { params: NameParams, querystring: PagingQuery } },
-      async (req) => {
-        const q = req.query;
-        const page = lifecycle.listVersions(req.vault, req.params.name, q.maxresults, q.$skiptoken);
-        const path = `/secrets/${encodeURIComponent(req.params.name)}/versions`;
-        return renderPage(page, (s) => renderSecret(s, req.vault, req.apiVersion), req.vault, path, req.apiVersion, q.maxresults);
-      },
-    );
-
-    app.get<{ Querystring: PagingQueryT }>('/deletedsecrets', { schema: { querystring: PagingQuery } }, async (req) => {
-      const q = req.query;
-      const page = lifecycle.listDeleted(req.vault, q.maxresults, q.$skiptoken);
-      const render = (s: (typeof page.items)[number]) => renderSecret(s, req.vault, req.apiVersion, { versioned: false, deleted: s.deleted });
-      return renderPage(page, render, req.vault, '/deletedsecrets', req.apiVersion, q.maxresults);
-    });
-
-    app.get<{ Params: NameParamsT }>('/deletedsecrets/:name', { schema: { params: NameParams } }, async (req) => {
-      const s = lifecycle.getDeleted(req.vault, req.params.name);
-      return renderSecret(s, req.vault, req.apiVersion, { deleted: s.deleted });
-    });
-
-    app.delete<{ Params: NameParamsT }>('/deletedsecrets/:name', { schema: { params: NameParams } }, async (req, reply) => {
-      lifecycle.purge(req.vault, req.params.name);
-      return reply.code(204).send();
-    });
-
-    app.post<{ Params: NameParamsT }>('/deletedsecrets/:name/recover', { schema: { params: NameParams } }, async (req) =>
-      renderSecret(lifecycle.recover(req.vault, req.params.name), req.vault, req.apiVersion),
-    );
-
-    app.post<{ Params: NameParamsT }>('/secrets/:name/backup', { schema: { params: NameParams } }, async (req) => ({
-      value: await secrets.backup(req.vault, req.params.name),
-    }));
-
-    app.post<{ Body: BackupBodyT }>('/secrets/restore', { schema: { body: BackupBody } }, async (req) =>
-      renderSecret(await secrets.restore(req.vault, req.body.value), req.vault, req.apiVersion),
-    );
   };
 }
