@@ -9,12 +9,14 @@
  */
 import fs from 'node:fs';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config, AuthMode } from './server/config.js';
 import { startServer, type RunningKyanite } from './server/kyanite.js';
+import { loopbackLookup } from './server/loopback.js';
 import { DEFAULT_TENANT_ID } from './server/planes.js';
+
+export { loopbackLookup };
 
 export interface StartKyaniteOptions {
   /** Port to listen on; 0 (default) picks a free one. */
@@ -60,11 +62,6 @@ export interface KyaniteFixture {
   server: RunningKyanite;
 }
 
-const loopback: LookupFunction = (_hostname, options, callback) => {
-  if (options.all) (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
-  else callback(null, '127.0.0.1', 4);
-};
-
 function postForm(agent: https.Agent, url: string, form: Record<string, string>): Promise<{ access_token: string; expires_in: number }> {
   return new Promise((resolve, reject) => {
     const body = new URLSearchParams(form).toString();
@@ -97,7 +94,7 @@ export async function startKyanite(options: StartKyaniteOptions = {}): Promise<K
   const caPem = server.caPem!;
   const caPath = server.caPath ?? path.join(tmp, 'ca.pem');
   if (!server.caPath) fs.writeFileSync(caPath, caPem, { mode: 0o600 });
-  const agent = new https.Agent({ ca: caPem, lookup: loopback, keepAlive: true });
+  const agent = new https.Agent({ ca: caPem, lookup: loopbackLookup, keepAlive: true });
   const url = server.url;
   const tenantId = DEFAULT_TENANT_ID;
   const credential: TokenCredentialLike = {

@@ -12,11 +12,14 @@ import {
   NameParams,
   NameVersionParams,
   Tags,
+  ListQuery,
+  type ListQueryT,
+  Nullable,
+  given,
   type NameParamsT,
   type NameVersionParamsT,
 } from './schemas.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
 // Policies are checked field by field in the domain (one place for create, import and update); here only their shape.
 const PolicyBody = Type.Object({}, { additionalProperties: true });
 const CreateBody = Type.Object({
@@ -45,17 +48,9 @@ const IssuerBody = Type.Object({
 const ContactsBody = Type.Object({
   contacts: Type.Array(Type.Object({ email: Type.Optional(Type.String()), name: Type.Optional(Type.String()), phone: Type.Optional(Type.String()) })),
 });
-const ListQuery = Type.Object({
-  maxresults: Type.Optional(Type.String()),
-  $skiptoken: Type.Optional(Type.String()),
-  includePending: Type.Optional(Type.String()),
-});
 const IssuerParams = Type.Object({ issuer: Type.String() });
 
-type ListQueryT = Static<typeof ListQuery>;
 type IssuerBodyT = Static<typeof IssuerBody>;
-
-const given = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
 
 export function renderPolicy(vault: VaultContext, name: string, policy: CertificatePolicy): Json {
   return { id: `${objectUrl(vault, 'certificates', name)}/policy`, ...policy };
@@ -208,13 +203,13 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
       collection: 'certificates',
       deletedCollection: 'deletedcertificates',
       lifecycle,
-      bundle: (v, vault, apiVersion, deleted) => bundle(v, vault, apiVersion, deleted),
-      item: (v, vault, apiVersion, versioned, deleted) => renderItem(v, vault, apiVersion, versioned, deleted),
-      backup: (vault, name) => certs.backup(vault, name),
-      restore: (vault, blob) => certs.restore(vault, blob),
-      delete: (vault, name) => certs.delete(vault, name),
-      recover: (vault, name) => certs.recover(vault, name),
-      purge: (vault, name) => certs.purge(vault, name),
+      bundle,
+      item: renderItem,
+      backup: certs.backup,
+      restore: certs.restore,
+      delete: certs.delete,
+      recover: certs.recover,
+      purge: certs.purge,
       // Certificates still waiting for their issuer are listed only when asked for.
       listed: (v, q) => includePending(q) || !v.body.pending,
     });

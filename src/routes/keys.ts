@@ -14,6 +14,8 @@ import {
   NameParams,
   NameVersionParams,
   Tags,
+  Nullable,
+  given,
   type NameParamsT,
   type NameVersionParamsT,
 } from './schemas.js';
@@ -24,7 +26,6 @@ const ReleasePolicyBody = Type.Object({
   immutable: Type.Optional(Type.Boolean()),
   data: Type.String(),
 });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
 
 const CreateKeyBody = Type.Object({
   kty: Type.String(),
@@ -75,8 +76,6 @@ type OperationBodyT = Static<typeof OperationBody>;
 type VerifyBodyT = Static<typeof VerifyBody>;
 type ReleaseBodyT = Static<typeof ReleaseBody>;
 
-/** null and absent mean the same to the service. */
-const given = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
 
 function releasePolicy(p: Static<typeof ReleasePolicyBody> | null | undefined): ReleasePolicy | undefined {
   if (!p) return undefined;
@@ -176,10 +175,10 @@ export function keyRoutes(keys: KeyService): FastifyPluginAsync {
       collection: 'keys',
       deletedCollection: 'deletedkeys',
       lifecycle,
-      bundle: (v, vault, apiVersion, deleted) => renderKey(v, vault, apiVersion, deleted),
-      item: (v, vault, apiVersion, versioned, deleted) => renderKeyItem(v, vault, apiVersion, versioned, deleted),
-      backup: (vault, name) => keys.backup(vault, name),
-      restore: (vault, blob) => keys.restore(vault, blob),
+      bundle: renderKey,
+      item: renderKeyItem,
+      backup: keys.backup,
+      restore: keys.restore,
     });
 
     app.post<{ Params: NameParamsT }>('/keys/:name/rotate', { schema: { params: NameParams } }, async (req) =>

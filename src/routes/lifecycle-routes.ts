@@ -1,21 +1,14 @@
-import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DeletedInfo, DeletedVersion, Lifecycle, ObjectVersion } from '../domain/lifecycle.js';
 import type { VaultContext } from '../domain/vaults.js';
 import { renderPage, type Json } from './render.js';
-import { BackupBody, NameParams, type BackupBodyT, type NameParamsT } from './schemas.js';
+import { BackupBody, ListQuery, NameParams, type BackupBodyT, type ListQueryT, type NameParamsT } from './schemas.js';
 
 /**
  * The routes every object collection has, written once: delete, list, list versions, the deleted collection (list,
  * get, purge, recover), backup and restore. Each collection says how it renders a bundle and a list item, and may
  * put its own rules in front of the lifecycle (certificates take their key and secret along).
  */
-const ListQuery = Type.Object({
-  maxresults: Type.Optional(Type.String()),
-  $skiptoken: Type.Optional(Type.String()),
-  includePending: Type.Optional(Type.String()),
-});
-type ListQueryT = Static<typeof ListQuery>;
 
 export interface CollectionRoutes<B> {
   collection: 'secrets' | 'keys' | 'certificates';

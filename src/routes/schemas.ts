@@ -1,32 +1,38 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 /** Request schemas shared by the data-plane routes. Validation failures become 400 BadParameter. */
+
+/** A field clients may send as null or leave out: the service treats both alike. */
+export const Nullable = <T extends TSchema>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
 
 export const NameParams = Type.Object({ name: Type.String() });
 export const NameVersionParams = Type.Object({ name: Type.String(), version: Type.Optional(Type.String()) });
 export type NameParamsT = Static<typeof NameParams>;
 export type NameVersionParamsT = Static<typeof NameVersionParams>;
 
-export const PagingQuery = Type.Object({
+/** The query of every list: a page size, the skip token of a nextLink, and (certificates) includePending. */
+export const ListQuery = Type.Object({
   maxresults: Type.Optional(Type.String()),
   $skiptoken: Type.Optional(Type.String()),
+  includePending: Type.Optional(Type.String()),
 });
-export type PagingQueryT = Static<typeof PagingQuery>;
-
-const UnixTime = Type.Union([Type.Integer(), Type.Null()]);
+export type ListQueryT = Static<typeof ListQuery>;
 
 export const AttributesInput = Type.Object({
   enabled: Type.Optional(Type.Boolean()),
-  nbf: Type.Optional(UnixTime),
-  exp: Type.Optional(UnixTime),
+  nbf: Nullable(Type.Integer()),
+  exp: Nullable(Type.Integer()),
   // Read-only attributes clients echo back are accepted and ignored, as the service does.
-  created: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
-  updated: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
-  recoveryLevel: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  recoverableDays: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  created: Nullable(Type.Integer()),
+  updated: Nullable(Type.Integer()),
+  recoveryLevel: Nullable(Type.String()),
+  recoverableDays: Nullable(Type.Integer()),
 });
 
 export const Tags = Type.Record(Type.String(), Type.String());
 
 export const BackupBody = Type.Object({ value: Type.String({ minLength: 1 }) });
 export type BackupBodyT = Static<typeof BackupBody>;
+
+/** null and absent mean the same to the service. */
+export const given = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);

@@ -10,20 +10,22 @@ import {
   NameParams,
   NameVersionParams,
   Tags,
+  given,
+  Nullable,
   type NameParamsT,
   type NameVersionParamsT,
 } from './schemas.js';
 
 const SetSecretBody = Type.Object({
   value: Type.String(),
-  contentType: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  attributes: Type.Optional(Type.Union([AttributesInput, Type.Null()])),
-  tags: Type.Optional(Type.Union([Tags, Type.Null()])),
+  contentType: Nullable(Type.String()),
+  attributes: Nullable(AttributesInput),
+  tags: Nullable(Tags),
 });
 const UpdateSecretBody = Type.Object({
-  contentType: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  attributes: Type.Optional(Type.Union([AttributesInput, Type.Null()])),
-  tags: Type.Optional(Type.Union([Tags, Type.Null()])),
+  contentType: Nullable(Type.String()),
+  attributes: Nullable(AttributesInput),
+  tags: Nullable(Tags),
 });
 type SetSecretBodyT = Static<typeof SetSecretBody>;
 type UpdateSecretBodyT = Static<typeof UpdateSecretBody>;
@@ -44,7 +46,6 @@ function renderSecret(s: Secret, vault: VaultContext, apiVersion: string, opts: 
   return withDeleted(vault, 'deletedsecrets', s, opts.deleted, out);
 }
 
-const clean = <T extends object>(o: T | null | undefined): T | undefined => (o === null ? undefined : o);
 
 export function secretRoutes(secrets: SecretService): FastifyPluginAsync {
   const { lifecycle } = secrets;
@@ -73,8 +74,8 @@ export function secretRoutes(secrets: SecretService): FastifyPluginAsync {
       { schema: { params: NameVersionParams, body: Type.Union([UpdateSecretBody, Type.Null()]) } },
       async (req) => {
         const b = req.body ?? {};
-        const attributes = clean(b.attributes);
-        const tags = clean(b.tags);
+        const attributes = given(b.attributes);
+        const tags = given(b.tags);
         const s = secrets.update(req.vault, req.params.name, req.params.version, {
           ...(typeof b.contentType === 'string' && { contentType: b.contentType }),
           ...(attributes && { attributes }),
@@ -91,8 +92,8 @@ export function secretRoutes(secrets: SecretService): FastifyPluginAsync {
       bundle: (v, vault, apiVersion, deleted) => renderSecret(v, vault, apiVersion, { ...(deleted && { deleted }) }),
       // A secret list item is the bundle without the value; the live list names the secret, versions name versions.
       item: (v, vault, apiVersion, versioned, deleted) => renderSecret(v, vault, apiVersion, { versioned, ...(deleted && { deleted }) }),
-      backup: (vault, name) => secrets.backup(vault, name),
-      restore: (vault, blob) => secrets.restore(vault, blob),
+      backup: secrets.backup,
+      restore: secrets.restore,
     });
   };
 }

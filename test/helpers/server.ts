@@ -1,10 +1,10 @@
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { Config } from '../../src/server/config.js';
+import { loopbackLookup } from '../../src/server/loopback.js';
 import { startServer, type RunningKyanite } from '../../src/server/kyanite.js';
 
 /**
@@ -22,11 +22,7 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Resolves every name to 127.0.0.1, the way an /etc/hosts line would, without editing the machine. */
-export const loopbackLookup: LookupFunction = (_hostname, options, callback) => {
-  if (options.all) (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
-  else callback(null, '127.0.0.1', 4);
-};
+export { loopbackLookup };
 
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyanite-test-'));

@@ -7,25 +7,13 @@
  */
 import { createPrivateKey, createPublicKey, KeyObject, sign, verify, webcrypto, type JsonWebKey } from 'node:crypto';
 import { x509 } from '../x509-lib.js';
+import type { Curve, PrivateJwk } from '../jwk-model.js';
 import { badInput, CertificateCryptoError, messageOf } from './errors.js';
 
-export type KeyVaultCurve = 'P-256' | 'P-384' | 'P-521' | 'P-256K';
+export type KeyVaultCurve = Curve;
 
-/** A key as Key Vault writes it: base64url members, `-HSM` key types, and P-256K for secp256k1. */
-export interface CertificateKeyJwk {
-  kty: 'RSA' | 'RSA-HSM' | 'EC' | 'EC-HSM';
-  n?: string;
-  e?: string;
-  d?: string;
-  p?: string;
-  q?: string;
-  dp?: string;
-  dq?: string;
-  qi?: string;
-  crv?: KeyVaultCurve;
-  x?: string;
-  y?: string;
-}
+/** A certificate's key as Key Vault writes it: the project's JWK, narrowed to the key types a certificate can have. */
+export type CertificateKeyJwk = Omit<PrivateJwk, 'kty' | 'crv' | 'k'> & { kty: 'RSA' | 'RSA-HSM' | 'EC' | 'EC-HSM'; crv?: KeyVaultCurve };
 
 /**
  * What the functions take: any JWK-shaped object, such as the keys code's own JWK type or a stored key's JSON. The

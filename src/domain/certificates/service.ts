@@ -16,11 +16,10 @@ import {
 import type { PrivateJwk } from '../../crypto/jwk.js';
 import type { BackupService } from '../backup.js';
 import { toUnixSeconds, type Clock } from '../clock.js';
-import { badParameter, KeyVaultError, notFound } from '../errors.js';
+import { badParameter, KeyVaultError } from '../errors.js';
 import { defaultKeyOps } from '../key-rules.js';
 import type { KeyService } from '../keys.js';
 import type { AttributesInput, DeletedVersion, Lifecycle, ObjectSnapshot, ObjectVersion, Tags } from '../lifecycle.js';
-import { decodeSkipToken, type Page } from '../paging.js';
 import type { SecretService } from '../secrets.js';
 import type { VaultContext } from '../vaults.js';
 import { BUILT_IN_ISSUERS, type IssuerStore } from './issuers.js';
@@ -121,7 +120,6 @@ export interface CertificateService {
   policy(vault: VaultContext, name: string): CertificatePolicy;
   updatePolicy(vault: VaultContext, name: string, input: PolicyInput): CertificatePolicy;
   operation(vault: VaultContext, name: string): PendingOperation | undefined;
-  list(vault: VaultContext, maxresults: unknown, skiptoken: unknown, includePending: boolean): Page<Certificate>;
   delete(vault: VaultContext, name: string): DeletedVersion<CertificateBody> | Certificate;
   recover(vault: VaultContext, name: string): Certificate;
   purge(vault: VaultContext, name: string): void;
@@ -391,11 +389,6 @@ export function createCertificateService(
       return policy;
     },
     operation: (vault, name) => meta(vault, name)?.operation,
-    list(vault, maxresults, skiptoken, includePending) {
-      decodeSkipToken(skiptoken, 'string');
-      const page = lifecycle.list(vault, maxresults, skiptoken);
-      return includePending ? page : { ...page, items: page.items.filter((c) => !c.body.pending) };
-    },
     delete(vault, name) {
       const cert = lifecycle.delete(vault, name);
       for (const l of [keys.lifecycle, secrets.lifecycle] as Array<Lifecycle<unknown>>) if (l.find(vault, cert.name)) l.delete(vault, cert.name);
@@ -465,4 +458,3 @@ export function createCertificateService(
   return service;
 }
 
-export { notFound };
