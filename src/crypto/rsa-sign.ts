@@ -1,4 +1,4 @@
-import { constants, privateEncrypt, publicDecrypt, publicEncrypt } from 'node:crypto';
+import { constants, privateEncrypt, publicDecrypt, publicEncrypt, type KeyObject } from 'node:crypto';
 import { sameBytes } from './bytes.js';
 import type { HashName } from './hashes.js';
 import type { PrivateJwk } from './jwk-model.js';
@@ -22,8 +22,15 @@ export function pkcs1Sign(jwk: PrivateJwk, hash: RsaSignHash, digest: Buffer): B
   return privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, digestInfo(hash, digest));
 }
 
+/**
+ * RFC 8017 (8.1.2 and 8.2.2, step 1): a signature is exactly as long as the modulus. OpenSSL's raw operations accept a
+ * shorter input as a smaller number, so a signature with a leading zero byte would still verify with that byte cut.
+ */
+const hasModulusLength = (key: KeyObject, signature: Buffer): boolean => signature.length === Math.ceil(modulusBits(key) / 8);
+
 export function pkcs1Verify(jwk: PrivateJwk, hash: RsaSignHash, digest: Buffer, signature: Buffer): boolean {
   const key = toKeyObject(jwk, 'public');
+  if (!hasModulusLength(key, signature)) return false;
   let recovered: Buffer;
   try {
     recovered = publicDecrypt({ key, padding: constants.RSA_PKCS1_PADDING }, signature);
@@ -45,9 +52,9 @@ export function pssSign(jwk: PrivateJwk, hash: RsaSignHash, digest: Buffer): Buf
 
 export function pssVerify(jwk: PrivateJwk, hash: RsaSignHash, digest: Buffer, signature: Buffer): boolean {
   const key = toKeyObject(jwk, 'public');
+  if (!hasModulusLength(key, signature)) return false;
   const bits = modulusBits(key);
   const length = Math.ceil(bits / 8);
-  if (signature.length !== length) return false;
   let block: Buffer;
   try {
     // The bare public operation s^e mod n; OpenSSL refuses s >= n, which is an invalid signature anyway.

@@ -211,3 +211,22 @@ describe('inputs the service must refuse', () => {
     expect(verifyDigest({ kty: 'RSA', n: jwk.n!, e: jwk.e! }, 'RS256', digest, signature)).toBe(true);
   });
 });
+
+describe('RSA signature length (RFC 8017: exactly the modulus length)', () => {
+  it('refuses a PKCS#1 v1.5 signature with its leading zero byte cut, which OpenSSL would otherwise accept', () => {
+    const { jwk, privateKey } = rsaKey();
+    // Find a message whose signature starts with 0x00: about one in 256 do.
+    let signature = Buffer.alloc(0);
+    let digest = Buffer.alloc(0);
+    for (let i = 0; ; i++) {
+      const m = Buffer.from(`message ${i}`);
+      signature = sign('sha256', m, privateKey);
+      if (signature[0] === 0) {
+        digest = sha('sha256', m);
+        break;
+      }
+    }
+    expect(verifyDigest(jwk, 'RS256', digest, signature)).toBe(true);
+    expect(verifyDigest(jwk, 'RS256', digest, signature.subarray(1))).toBe(false);
+  });
+});
