@@ -216,8 +216,8 @@ describe('RSA signature length (RFC 8017: exactly the modulus length)', () => {
   it('refuses a PKCS#1 v1.5 signature with its leading zero byte cut, which OpenSSL would otherwise accept', () => {
     const { jwk, privateKey } = rsaKey();
     // Find a message whose signature starts with 0x00: about one in 256 do.
-    let signature = Buffer.alloc(0);
-    let digest = Buffer.alloc(0);
+    let signature: Buffer = Buffer.alloc(0);
+    let digest: Buffer = Buffer.alloc(0);
     for (let i = 0; ; i++) {
       const m = Buffer.from(`message ${i}`);
       signature = sign('sha256', m, privateKey);
