@@ -7,35 +7,32 @@
  * Kyanite cares about accepts them.
  */
 import { createPrivateKey, createPublicKey, KeyObject, randomBytes, webcrypto } from 'node:crypto';
-import { isIP } from 'node:net';
 import { x509 } from './x509-lib.js';
+import {
+  CA_BACKDATE_MS,
+  CA_VALIDITY_MS,
+  LEAF_BACKDATE_MS,
+  LEAF_VALIDITY_MS,
+  leafAltNames,
+  normalizeHostname,
+} from './tls-names.js';
+
+// The names and validity rules live in tls-names.ts so src/server/tls.ts can use them without this
+// library; re-exported so callers keep importing them from here.
+export {
+  CA_VALIDITY_MS,
+  LEAF_BACKDATE_MS,
+  LEAF_VALIDITY_MS,
+  leafAltNames,
+  normalizeHostname,
+  type AltName,
+} from './tls-names.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const ECDSA_SHA256 = { name: 'ECDSA', hash: 'SHA-256' } as const;
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
-export const CA_VALIDITY_MS = 3650 * DAY_MS;
-export const LEAF_VALIDITY_MS = 365 * DAY_MS;
-/** Leaves start an hour in the past so a client whose clock lags a little still accepts them. */
-export const LEAF_BACKDATE_MS = HOUR_MS;
-/** The CA starts a day in the past: a container clock behind the host's must not reject it either. */
-const CA_BACKDATE_MS = DAY_MS;
-
-/** Names that every leaf carries, so the certificate a client gets always covers the loopback forms. */
-const LOOPBACK_NAMES: readonly AltName[] = [
-  { type: 'dns', value: 'localhost' },
-  { type: 'ip', value: '127.0.0.1' },
-  { type: 'ip', value: '::1' },
-];
-
-export interface AltName {
-  type: 'dns' | 'ip';
-  value: string;
-}
 
 /** A CA ready to sign: its PEM (handed to clients to trust), parsed certificate and private key. */
 export interface CertificateAuthority {
@@ -53,37 +50,16 @@ export const generateKeyPair = (): Promise<CryptoKeyPair> =>
 export const privateKeyToPem = (key: CryptoKey): string =>
   KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }).toString();
 
-const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
-
-/**
- * Lower-cases a host name or IP literal and checks that a certificate can carry it; undefined when
- * it cannot. SNI names come from the network, so anything odd (wildcards, spaces, empty labels,
- * IPv6 zone ids) is refused rather than signed. Underscores are allowed because Docker service
- * names use them and clients send them as SNI.
- */
-export function normalizeHostname(name: string): string | undefined {
-  const lower = name.trim().toLowerCase().replace(/\.$/, '');
-  if (lower.length === 0 || lower.length > 253) return undefined;
-  if (isIP(lower) !== 0) return lower.includes('%') ? undefined : lower;
-  return lower.split('.').every((label) => LABEL.test(label)) ? lower : undefined;
-}
-
-/**
- * Subject alternative names for a leaf: the name itself, the loopback names, and for a name of 3+
- * labels the wildcard of its parent (kv1.vault.localhost → *.vault.localhost), so one leaf also
- * serves sibling vaults. Two-label parents never get a wildcard: Node and OpenSSL reject
- * `*.localhost`-style names, which would make the whole certificate look wrong to them.
- */
-export function leafAltNames(hostname: string): AltName[] {
-  const names: AltName[] = [{ type: isIP(hostname) === 0 ? 'dns' : 'ip', value: hostname }];
-  const labels = hostname.split('.');
-  if (isIP(hostname) === 0 && labels.length >= 3) {
-    names.push({ type: 'dns', value: `*.${labels.slice(1).join('.')}` });
-  }
-  // A loopback name given as the host itself is already first in the list.
-  names.push(...LOOPBACK_NAMES.filter((loopback) => loopback.value !== hostname));
-  return names;
-}
+/** The P-256 public key of a private key PEM, in the WebCrypto form createLeafCertificate takes. */
+export const publicKeyFromPem = (privateKeyPem: string): Promise<CryptoKey> =>
+  webcrypto.subtle.importKey(
+    'spki',
+    createPublicKey(privateKeyPem).export({ type: 'spki', format: 'der' }),
+    EC_P256,
+    // Extractable: the leaf's subject key identifier is a hash of the exported key.
+    true,
+    ['verify'],
+  );
 
 /** A self-signed CA certificate for `keys`, valid about ten years. */
 export async function createCaCertificate(

@@ -5,21 +5,35 @@
  *
  * With a data dir the CA is kept in DIR/tls/ (ca.pem, ca-key.pem) so clients trust it once; without
  * one (--in-memory) it lives only as long as the process. `--cert/--key` bypass all of it.
+ *
+ * DIR/tls/ also keeps the `localhost` leaf (localhost.pem) and the key every leaf uses
+ * (leaf-key.pem). A restart checks them with node:crypto alone and serves them as they are, so it
+ * neither loads the certificate library (the costliest module Kyanite loads) nor signs anything;
+ * the library is imported only when a certificate must actually be made.
  */
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import {
-  caHasExpired,
-  createCaCertificate,
-  createLeafCertificate,
-  generateKeyPair,
-  loadCertificateAuthority,
-  normalizeHostname,
-  privateKeyToPem,
-  type CertificateAuthority,
-} from '../crypto/x509-tls.js';
+import { leafAltNames, normalizeHostname, subjectAltNameText } from '../crypto/tls-names.js';
+// Types only: erased from the output, so importing them loads nothing.
+import type { CertificateAuthority } from '../crypto/x509-tls.js';
+
+type X509Tls = typeof import('../crypto/x509-tls.js');
+
+let libraryLoads = 0;
+
+/**
+ * How many times this module has asked for the certificate library (x509-tls.js). Tests read it to
+ * prove that a start on an existing data dir did without the library.
+ */
+export const tlsLibraryLoads = (): number => libraryLoads;
+
+/** The certificate library, imported on demand; Node caches the module, so only the first call costs. */
+function x509Tls(): Promise<X509Tls> {
+  libraryLoads += 1;
+  return import('../crypto/x509-tls.js');
+}
 
 /** Most distinct SNI names kept; a client inventing names cannot grow memory past this. */
 export const TLS_CACHE_LIMIT = 1000;
@@ -115,8 +129,8 @@ export async function loadTls(options: LoadTlsOptions): Promise<TlsMaterial> {
     }
     return loadGivenCertificate(certFile, keyFile);
   }
-  const { ca, caPath } = await loadOrCreateCa(options.dataDir);
-  return serveFromCa(ca, caPath, options.cacheLimit ?? TLS_CACHE_LIMIT);
+  const local = options.dataDir === undefined ? await caInMemory() : await caOnDisk(options.dataDir);
+  return serveFromCa(local, options.cacheLimit ?? TLS_CACHE_LIMIT);
 }
 
 /** --cert/--key: the same certificate for every name, no CA, nothing to issue. */
@@ -139,16 +153,43 @@ async function loadGivenCertificate(certFile: string, keyFile: string): Promise<
   };
 }
 
-async function serveFromCa(ca: CertificateAuthority, caPath: string | undefined, limit: number): Promise<TlsMaterial> {
-  // One key for every leaf of this process: only the certificates differ per name, and a P-256
-  // signature per new name is all a handshake for an unseen name costs.
-  const leafKeys = await generateKeyPair();
-  const keyPem = privateKeyToPem(leafKeys.privateKey);
+/** A `localhost` leaf that can be served as it is, and when it stops being valid. */
+interface ReadyLeaf {
+  certPem: string;
+  notAfter: number;
+}
+
+/** The local CA as serveFromCa uses it. */
+interface LocalCa {
+  caPem: string;
+  caPath?: string;
+  /** The CA parsed for signing. The first call loads the certificate library; later calls share its promise. */
+  authority: () => Promise<CertificateAuthority>;
+  /**
+   * One key for every leaf: only the certificates differ per name, and a P-256 signature per new
+   * name is all a handshake for an unseen name costs. Kept on disk with a data dir, so the kept
+   * `localhost` leaf stays usable across restarts.
+   */
+  leafKeyPem: string;
+  /** A `localhost` leaf for leafKeyPem, signed by this CA, made earlier or at this start. */
+  localhost?: ReadyLeaf;
+}
+
+async function serveFromCa(local: LocalCa, limit: number): Promise<TlsMaterial> {
+  const { caPem, caPath, leafKeyPem: keyPem } = local;
+  let leafPublicKey: ReturnType<X509Tls['publicKeyFromPem']> | undefined;
+  const sign = async (hostname: string): Promise<string> => {
+    const library = await x509Tls();
+    leafPublicKey ??= library.publicKeyFromPem(keyPem);
+    const [ca, publicKey] = await Promise.all([local.authority(), leafPublicKey]);
+    return library.createLeafCertificate(ca, publicKey, hostname);
+  };
   const leaves = new BoundedCache(
     async (hostname) => {
-      const certPem = await createLeafCertificate(ca, leafKeys.publicKey, hostname);
+      const ready = hostname === 'localhost' ? local.localhost : undefined;
+      const certPem = ready !== undefined && lastsLongEnough(ready.notAfter) ? ready.certPem : await sign(hostname);
       // Leaf then CA, so clients can build the chain from the leaf to the root they trust.
-      return { certPem, context: createSecureContext({ key: keyPem, cert: chain(certPem, ca.certPem) }) };
+      return { certPem, context: createSecureContext({ key: keyPem, cert: chain(certPem, caPem) }) };
     },
     { limit },
   );
@@ -172,55 +213,164 @@ async function serveFromCa(ca: CertificateAuthority, caPath: string | undefined,
   };
 
   // Clients that send no SNI (connections to an IP address) get the localhost leaf, which also
-  // carries 127.0.0.1 and ::1. Issued now, because createServer needs a certificate up front.
+  // carries 127.0.0.1 and ::1. Needed now, because createServer needs a certificate up front.
   const fallback = await leaves.get('localhost');
   return {
-    caPem: ca.certPem,
+    caPem,
     caPath,
-    serverOptions: { key: keyPem, cert: chain(fallback.certPem, ca.certPem), SNICallback },
+    serverOptions: { key: keyPem, cert: chain(fallback.certPem, caPem), SNICallback },
     issue,
   };
 }
 
-/** The CA from DIR/tls/, made there on first start; in memory only when there is no data dir. */
-async function loadOrCreateCa(dataDir: string | undefined): Promise<{ ca: CertificateAuthority; caPath?: string }> {
-  if (dataDir === undefined) return { ca: (await newCa()).ca };
-  const dir = join(dataDir, 'tls');
-  const certPath = join(dir, 'ca.pem');
-  const keyPath = join(dir, 'ca-key.pem');
-  // 0700 also applies to a data dir created here; it will hold the vault database too.
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const [certPem, keyPem] = await Promise.all([readIfPresent(certPath), readIfPresent(keyPath)]);
-  if (certPem !== undefined && keyPem !== undefined) {
-    let ca: CertificateAuthority;
-    try {
-      ca = await loadCertificateAuthority(certPem, keyPem);
-    } catch (err) {
-      // Never overwrite a CA that clients may already trust; tell the user how to start over.
-      throw new Error(
-        `cannot use the local CA in ${dir}: ${messageOf(err)}. ` +
-          'Remove that directory to have Kyanite make a new CA (clients must then trust the new ca.pem).',
-        { cause: err },
-      );
-    }
-    // An expired CA is worthless to every client, so it is replaced like a missing one.
-    if (!caHasExpired(ca)) return { ca, caPath: certPath };
-  }
-  const created = await newCa();
-  // Key first, certificate last: a crash in between leaves no ca.pem, so the next start makes
-  // a new pair instead of finding a certificate whose key is missing.
-  await writeAtomically(keyPath, created.keyPem, 0o600);
-  // The certificate is public (users copy it into trust stores); the 0700 directory guards the key.
-  await writeAtomically(certPath, created.ca.certPem, 0o644);
-  return { ca: created.ca, caPath: certPath };
+/** --in-memory: a CA and a leaf key that live as long as the process. */
+async function caInMemory(): Promise<LocalCa> {
+  const library = await x509Tls();
+  const { ca } = await newCa(library);
+  const leafKeyPem = library.privateKeyToPem((await library.generateKeyPair()).privateKey);
+  return { caPem: ca.certPem, authority: () => Promise.resolve(ca), leafKeyPem };
 }
 
-async function newCa(): Promise<{ ca: CertificateAuthority; keyPem: string }> {
-  const keys = await generateKeyPair();
-  const keyPem = privateKeyToPem(keys.privateKey);
+/**
+ * The CA and the `localhost` leaf from DIR/tls/, checked with node:crypto only. Whatever is
+ * missing or no longer usable is made anew there: the CA on first start or once expired, the leaf
+ * whenever it is not one this CA signed for the kept key with the names and life it should have.
+ */
+async function caOnDisk(dataDir: string): Promise<LocalCa> {
+  const dir = join(dataDir, 'tls');
+  const caPath = join(dir, 'ca.pem');
+  const caKeyPath = join(dir, 'ca-key.pem');
+  const leafPath = join(dir, 'localhost.pem');
+  const leafKeyPath = join(dir, 'leaf-key.pem');
+  // 0700 also applies to a data dir created here; it will hold the vault database too.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const [caPem, caKeyPem, leafPem, leafKeyPem] = await Promise.all(
+    [caPath, caKeyPath, leafPath, leafKeyPath].map(readIfPresent),
+  );
+
+  let ca: { caPem: string; authority: () => Promise<CertificateAuthority> } | undefined;
+  if (caPem !== undefined && caKeyPem !== undefined) {
+    const caCert = checkCa(dir, caPem, caKeyPem);
+    // An expired CA is worthless to every client, so it is replaced like a missing one. Only the
+    // end date counts: a clock that runs behind must not make Kyanite replace a CA clients trust.
+    if (Date.now() < Date.parse(caCert.validTo)) {
+      const authority = once(async () => {
+        const { loadCertificateAuthority } = await x509Tls();
+        try {
+          return await loadCertificateAuthority(caPem, caKeyPem);
+        } catch (err) {
+          throw unusableCa(dir, err);
+        }
+      });
+      const localhost = readyLocalhostLeaf(caCert, leafPem, leafKeyPem);
+      // The common restart: CA and leaf as they were, and no certificate library loaded.
+      if (localhost !== undefined && leafKeyPem !== undefined) {
+        return { caPem, caPath, authority, leafKeyPem, localhost };
+      }
+      ca = { caPem, authority };
+    }
+  }
+
+  if (ca === undefined) {
+    const created = await newCa(await x509Tls());
+    // Key first, certificate last: a crash in between leaves no ca.pem, so the next start makes
+    // a new pair instead of finding a certificate whose key is missing.
+    await writeAtomically(caKeyPath, created.keyPem, 0o600);
+    // The certificate is public (users copy it into trust stores); the 0700 directory guards the key.
+    await writeAtomically(caPath, created.ca.certPem, 0o644);
+    ca = { caPem: created.ca.certPem, authority: () => Promise.resolve(created.ca) };
+  }
+  // A new CA always gets a new leaf too (the kept one cannot chain to it), and so does a kept CA
+  // whose leaf failed a check: a new key with it, since the kept key may be what was wrong.
+  const leaf = await newLocalhostLeaf(ca.authority);
+  // Same order as the CA: a crash in between leaves a certificate that does not fit the key, which
+  // the next start notices and replaces.
+  await writeAtomically(leafKeyPath, leaf.keyPem, 0o600);
+  await writeAtomically(leafPath, leaf.localhost.certPem, 0o644);
+  return { ...ca, caPath, leafKeyPem: leaf.keyPem, localhost: leaf.localhost };
+}
+
+/**
+ * The CA certificate from disk, after the checks loadCertificateAuthority makes (P-256 key that
+ * fits a CA certificate), here with node:crypto so that a restart needs no certificate library.
+ */
+function checkCa(dir: string, certPem: string, keyPem: string): X509Certificate {
+  try {
+    const cert = new X509Certificate(certPem);
+    const key = createPrivateKey(keyPem);
+    if (!isP256(key)) throw new Error('the CA key is not an ECDSA P-256 key');
+    if (!cert.checkPrivateKey(key)) throw new Error('the CA certificate and private key do not match');
+    if (!cert.ca) throw new Error('the CA certificate is not a CA (basicConstraints CA:true missing)');
+    return cert;
+  } catch (err) {
+    throw unusableCa(dir, err);
+  }
+}
+
+/** Never overwrite a CA that clients may already trust; tell the user how to start over. */
+const unusableCa = (dir: string, err: unknown): Error =>
+  new Error(
+    `cannot use the local CA in ${dir}: ${messageOf(err)}. ` +
+      'Remove that directory to have Kyanite make a new CA (clients must then trust the new ca.pem).',
+    { cause: err },
+  );
+
+/**
+ * The kept `localhost` leaf if it can be served as it is: signed by `ca`, for the kept key, valid
+ * now and for longer than a cached leaf is kept, and naming exactly what a new leaf would name (so
+ * a change to leafAltNames reaches leaves made before it). Undefined otherwise, also for files
+ * that do not parse: a bad leaf is simply made again.
+ */
+function readyLocalhostLeaf(ca: X509Certificate, certPem?: string, keyPem?: string): ReadyLeaf | undefined {
+  if (certPem === undefined || keyPem === undefined) return undefined;
+  try {
+    const leaf = new X509Certificate(certPem);
+    const key = createPrivateKey(keyPem);
+    const now = Date.now();
+    const notAfter = Date.parse(leaf.validTo);
+    const ready =
+      isP256(key) &&
+      leaf.checkIssued(ca) &&
+      leaf.verify(ca.publicKey) &&
+      leaf.checkPrivateKey(key) &&
+      Date.parse(leaf.validFrom) <= now &&
+      lastsLongEnough(notAfter, now) &&
+      leaf.subjectAltName === subjectAltNameText(leafAltNames('localhost'));
+    return ready ? { certPem, notAfter } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A fresh leaf key and a `localhost` leaf for it. */
+async function newLocalhostLeaf(
+  authority: () => Promise<CertificateAuthority>,
+): Promise<{ keyPem: string; localhost: ReadyLeaf }> {
+  const library = await x509Tls();
+  const keys = await library.generateKeyPair();
+  const certPem = await library.createLeafCertificate(await authority(), keys.publicKey, 'localhost');
+  const notAfter = Date.parse(new X509Certificate(certPem).validTo);
+  return { keyPem: library.privateKeyToPem(keys.privateKey), localhost: { certPem, notAfter } };
+}
+
+async function newCa(library: X509Tls): Promise<{ ca: CertificateAuthority; keyPem: string }> {
+  const keys = await library.generateKeyPair();
+  const keyPem = library.privateKeyToPem(keys.privateKey);
   // Parsed back through the loader, so a fresh CA and one read from disk are the same kind of object.
-  const ca = await loadCertificateAuthority(await createCaCertificate(keys), keyPem);
+  const ca = await library.loadCertificateAuthority(await library.createCaCertificate(keys), keyPem);
   return { ca, keyPem };
+}
+
+/** Whether a leaf ending at `notAfter` outlives the in-memory cache period, so serving it is safe until re-checked. */
+const lastsLongEnough = (notAfter: number, now = Date.now()): boolean => notAfter - now > TLS_CACHE_TTL_MS;
+
+const isP256 = (key: KeyObject): boolean =>
+  key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+
+/** A lazy promise: `make` runs on the first call, and every call shares its result. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
 }
 
 async function readIfPresent(path: string): Promise<string | undefined> {

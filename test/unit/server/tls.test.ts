@@ -1,6 +1,6 @@
-import { describe, it, expect, afterAll } from 'vitest';
+import { describe, it, expect, afterAll, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile, readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -9,14 +9,18 @@ import { join } from 'node:path';
 import { connect, type SecureContext } from 'node:tls';
 import { BoundedCache, loadTls, type TlsMaterial } from '../../../src/server/tls.js';
 import {
+  CA_VALIDITY_MS,
   createCaCertificate,
   createLeafCertificate,
   generateKeyPair,
+  LEAF_VALIDITY_MS,
   leafAltNames,
   loadCertificateAuthority,
   normalizeHostname,
   privateKeyToPem,
+  publicKeyFromPem,
 } from '../../../src/crypto/x509-tls.js';
+import { subjectAltNameText } from '../../../src/crypto/tls-names.js';
 
 const servers: Server[] = [];
 const tempDirs: string[] = [];
@@ -69,6 +73,36 @@ function handshake(port: number, ca: string, servername?: string): Promise<Hands
 
 const sanList = (subjectaltname: string | undefined): string[] => (subjectaltname ?? '').split(', ');
 
+const DAY_MS = 24 * 3_600_000;
+
+/**
+ * src/server/tls.ts loaded anew, as a fresh process would load it: its tlsLibraryLoads() counts only
+ * what that instance asked for, untouched by other loads of this file still running.
+ */
+async function freshTlsModule(): Promise<typeof import('../../../src/server/tls.js')> {
+  vi.resetModules();
+  return import('../../../src/server/tls.js');
+}
+
+/** The four files of DIR/tls/, as text. */
+async function tlsFiles(dataDir: string): Promise<{ ca: string; caKey: string; leaf: string; leafKey: string }> {
+  const read = (name: string) => readFile(join(dataDir, 'tls', name), 'utf8');
+  const names = ['ca.pem', 'ca-key.pem', 'localhost.pem', 'leaf-key.pem'];
+  const [ca, caKey, leaf, leafKey] = await Promise.all(names.map(read));
+  return { ca: ca!, caKey: caKey!, leaf: leaf!, leafKey: leafKey! };
+}
+
+/** Checks with node:crypto that `certPem` is a localhost leaf of `caPem` for `keyPem`, valid about a year. */
+function expectValidLocalhostLeaf(certPem: string, keyPem: string, caPem: string): void {
+  const ca = new X509Certificate(caPem);
+  const leaf = new X509Certificate(certPem);
+  expect(leaf.checkIssued(ca)).toBe(true);
+  expect(leaf.verify(ca.publicKey)).toBe(true);
+  expect(leaf.checkPrivateKey(createPrivateKey(keyPem))).toBe(true);
+  expect(leaf.checkHost('localhost')).toBe('localhost');
+  expect(Date.parse(leaf.validTo) - Date.now()).toBeGreaterThan(300 * DAY_MS);
+}
+
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
 describe('local CA on disk', () => {
@@ -79,9 +113,14 @@ describe('local CA on disk', () => {
     expect(material.caPath).toBe(join(tlsDir, 'ca.pem'));
     expect(await readFile(join(tlsDir, 'ca.pem'), 'utf8')).toBe(material.caPem);
     expect((await stat(join(tlsDir, 'ca-key.pem'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(tlsDir, 'leaf-key.pem'))).mode & 0o777).toBe(0o600);
     expect((await stat(tlsDir)).mode & 0o777).toBe(0o700);
     // No temporary files are left behind.
-    expect((await readdir(tlsDir)).sort()).toEqual(['ca-key.pem', 'ca.pem']);
+    expect((await readdir(tlsDir)).sort()).toEqual(['ca-key.pem', 'ca.pem', 'leaf-key.pem', 'localhost.pem']);
+    const files = await tlsFiles(dataDir);
+    expect(material.serverOptions.key).toBe(files.leafKey);
+    expect(material.serverOptions.cert.startsWith(files.leaf.trimEnd())).toBe(true);
+    expectValidLocalhostLeaf(files.leaf, files.leafKey, files.ca);
   });
 
   it('reuses the CA on the next start', async () => {
@@ -101,6 +140,151 @@ describe('local CA on disk', () => {
     await expect(loadTls({ dataDir })).rejects.toThrow(/do not match.*Remove that directory/);
     expect(await readFile(material.caPath!, 'utf8')).toBe(material.caPem);
     expect(await readFile(keyPath, 'utf8')).toBe(otherKey);
+  });
+
+  it('restarts from the kept localhost leaf and key without the certificate library', async () => {
+    const dataDir = await tempDir();
+    const first = await loadTls({ dataDir });
+    const files = await tlsFiles(dataDir);
+    const tls = await freshTlsModule();
+    const second = await tls.loadTls({ dataDir });
+    expect(tls.tlsLibraryLoads()).toBe(0);
+    expect(second.caPem).toBe(first.caPem);
+    expect(second.serverOptions.key).toBe(files.leafKey);
+    expect(second.serverOptions.cert).toBe(first.serverOptions.cert);
+    expect(await second.issue('localhost')).toEqual({ certPem: files.leaf, keyPem: files.leafKey });
+    expect(tls.tlsLibraryLoads()).toBe(0);
+    // Nothing was rewritten.
+    expect(await tlsFiles(dataDir)).toEqual(files);
+
+    // Another name needs a signature, so the library, and gets a leaf for the same kept key.
+    const other = await second.issue('kv1.vault.localhost');
+    expect(tls.tlsLibraryLoads()).toBeGreaterThan(0);
+    expect(other.keyPem).toBe(files.leafKey);
+    const otherLeaf = new X509Certificate(other.certPem);
+    expect(otherLeaf.verify(new X509Certificate(files.ca).publicKey)).toBe(true);
+    expect(otherLeaf.checkPrivateKey(createPrivateKey(files.leafKey))).toBe(true);
+    expect(otherLeaf.checkHost('kv2.vault.localhost')).toBe('*.vault.localhost');
+  });
+
+  it('verifies over real TLS after a restart from the kept leaf', async () => {
+    const dataDir = await tempDir();
+    await loadTls({ dataDir });
+    const tls = await freshTlsModule();
+    const { caPem, serverOptions } = await tls.loadTls({ dataDir });
+    expect(tls.tlsLibraryLoads()).toBe(0);
+    const port = await listen(serverOptions);
+    for (const name of ['localhost', 'kv1.vault.localhost']) {
+      const result = await handshake(port, caPem!, name);
+      expect(result.authorizationError, name).toBeUndefined();
+      expect(result.authorized, name).toBe(true);
+      expect(sanList(result.subjectaltname), name).toContain(`DNS:${name}`);
+    }
+    const bare = await handshake(port, caPem!);
+    expect(bare.authorized).toBe(true);
+    expect(bare.certPem).toBe(new X509Certificate((await tlsFiles(dataDir)).leaf).toString());
+  });
+
+  it('replaces a kept leaf that is tampered with, foreign, expiring, misnamed or for another key', async () => {
+    const dataDir = await tempDir();
+    await loadTls({ dataDir });
+    const files = await tlsFiles(dataDir);
+    const ca = await loadCertificateAuthority(files.ca, files.caKey);
+    const leafPublicKey = await publicKeyFromPem(files.leafKey);
+    const caFor = async (keys: webcrypto.CryptoKeyPair, commonName?: string) =>
+      loadCertificateAuthority(await createCaCertificate(keys, { commonName }), privateKeyToPem(keys.privateKey));
+    const otherCa = await caFor(await generateKeyPair());
+    const otherKeys = await generateKeyPair();
+    // The kept CA's key under another name: its leaves verify with the kept CA's key, yet that CA did not issue them.
+    const keptCaKeys = {
+      privateKey: await webcrypto.subtle.importKey(
+        'pkcs8',
+        createPrivateKey(files.caKey).export({ type: 'pkcs8', format: 'der' }),
+        { name: 'ECDSA', namedCurve: 'P-256' },
+        true,
+        ['sign'],
+      ),
+      publicKey: await publicKeyFromPem(files.caKey),
+    };
+    const twinCa = await caFor(keptCaKeys, 'Twin CA');
+    const localhostLeaf = (by: typeof ca, now?: Date) => createLeafCertificate(by, leafPublicKey, 'localhost', now);
+
+    // The last byte of the DER ends the signature: the certificate still parses but no longer verifies.
+    const der = Buffer.from(new X509Certificate(files.leaf).raw);
+    der.writeUInt8(der.readUInt8(der.length - 1) ^ 0x01, der.length - 1);
+    const base64Lines = der.toString('base64').match(/.{1,64}/g)!.join('\n');
+    const tampered = `-----BEGIN CERTIFICATE-----\n${base64Lines}\n-----END CERTIFICATE-----\n`;
+    expect(new X509Certificate(tampered).verify(new X509Certificate(files.ca).publicKey)).toBe(false);
+    const cases: Array<{ why: string; leaf: string; leafKey?: string }> = [
+      { why: 'tampered', leaf: tampered },
+      { why: 'signed by another CA', leaf: await localhostLeaf(otherCa) },
+      { why: 'issued by another CA with the same key', leaf: await localhostLeaf(twinCa) },
+      { why: 'ends in ten days', leaf: await localhostLeaf(ca, new Date(Date.now() - LEAF_VALIDITY_MS + 10 * DAY_MS)) },
+      { why: 'other names', leaf: await createLeafCertificate(ca, leafPublicKey, 'kv1.vault.localhost') },
+      { why: 'another key', leaf: files.leaf, leafKey: privateKeyToPem(otherKeys.privateKey) },
+      { why: 'not a certificate', leaf: 'garbage' },
+    ];
+    for (const { why, leaf, leafKey = files.leafKey } of cases) {
+      await writeFile(join(dataDir, 'tls', 'localhost.pem'), leaf);
+      await writeFile(join(dataDir, 'tls', 'leaf-key.pem'), leafKey);
+      const material = await loadTls({ dataDir });
+      const now = await tlsFiles(dataDir);
+      expect(now.leaf, why).not.toBe(leaf);
+      expect(now.ca, why).toBe(files.ca);
+      expect(material.serverOptions.key, why).toBe(now.leafKey);
+      expect((await material.issue('localhost')).certPem, why).toBe(now.leaf);
+      expectValidLocalhostLeaf(now.leaf, now.leafKey, files.ca);
+    }
+    expect((await stat(join(dataDir, 'tls', 'leaf-key.pem'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('issues a new leaf when its key file is missing', async () => {
+    const dataDir = await tempDir();
+    await loadTls({ dataDir });
+    const files = await tlsFiles(dataDir);
+    await rm(join(dataDir, 'tls', 'leaf-key.pem'));
+    const material = await loadTls({ dataDir });
+    const now = await tlsFiles(dataDir);
+    expect(now.leaf).not.toBe(files.leaf);
+    expect(now.leafKey).not.toBe(files.leafKey);
+    expect(material.serverOptions.key).toBe(now.leafKey);
+    expectValidLocalhostLeaf(now.leaf, now.leafKey, files.ca);
+  });
+
+  it('gives a new CA a new leaf', async () => {
+    const dataDir = await tempDir();
+    await loadTls({ dataDir });
+    const files = await tlsFiles(dataDir);
+    await rm(join(dataDir, 'tls', 'ca.pem'));
+    await rm(join(dataDir, 'tls', 'ca-key.pem'));
+    const material = await loadTls({ dataDir });
+    const now = await tlsFiles(dataDir);
+    expect(now.ca).not.toBe(files.ca);
+    expect(material.caPem).toBe(now.ca);
+    expect(now.leaf).not.toBe(files.leaf);
+    expectValidLocalhostLeaf(now.leaf, now.leafKey, now.ca);
+  });
+
+  it('replaces an expired CA, and its leaf with it', async () => {
+    const dataDir = await tempDir();
+    await loadTls({ dataDir });
+    const files = await tlsFiles(dataDir);
+    // A CA that ended a day ago, with a leaf it signed while still valid.
+    const keys = await generateKeyPair();
+    const keyPem = privateKeyToPem(keys.privateKey);
+    const then = new Date(Date.now() - CA_VALIDITY_MS - DAY_MS);
+    const expiredPem = await createCaCertificate(keys, { now: then });
+    const expired = await loadCertificateAuthority(expiredPem, keyPem);
+    const oldLeaf = await createLeafCertificate(expired, await publicKeyFromPem(files.leafKey), 'localhost', then);
+    await writeFile(join(dataDir, 'tls', 'ca.pem'), expiredPem);
+    await writeFile(join(dataDir, 'tls', 'ca-key.pem'), keyPem);
+    await writeFile(join(dataDir, 'tls', 'localhost.pem'), oldLeaf);
+    const material = await loadTls({ dataDir });
+    const now = await tlsFiles(dataDir);
+    expect(now.ca).not.toBe(expiredPem);
+    expect(material.caPem).toBe(now.ca);
+    expect(now.leaf).not.toBe(oldLeaf);
+    expectValidLocalhostLeaf(now.leaf, now.leafKey, now.ca);
   });
 
   it('makes a new CA when only the certificate survived', async () => {
@@ -163,6 +347,14 @@ describe('certificates issued by the local CA', () => {
       { type: 'ip', value: '::1' },
     ]);
     expect(leafAltNames('localhost')).toHaveLength(3);
+  });
+
+  it('predicts the names Node reads from a leaf, as the kept-leaf check compares them', async () => {
+    const { issue } = await material;
+    for (const name of ['localhost', 'kv1.vault.localhost', 'my_service', '10.0.0.7', '::1', '2001:db8::a:b']) {
+      const leaf = new X509Certificate((await issue(name)).certPem);
+      expect(leaf.subjectAltName, name).toBe(subjectAltNameText(leafAltNames(name)));
+    }
   });
 
   it('accepts host names and IPs and refuses anything else', () => {
