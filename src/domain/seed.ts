@@ -1,4 +1,4 @@
-import { parsePemBundle, parsePfx, toPemBundle } from '../crypto/certificates/index.js';
+import { parsePemBundle, parsePfx, toPemBundle } from '../crypto/certificates/lazy.js';
 import { validateImportJwk, type PrivateJwk } from '../crypto/jwk.js';
 import { accessPoliciesOfVault, type PolicyEntry } from './access.js';
 import { PEM, type PolicyInput } from './certificates/policy.js';
@@ -382,7 +382,7 @@ async function applyCertificate(domain: Domain, ctx: VaultContext, entry: SeedCe
   const current = certificates.lifecycle.find(ctx, entry.name);
   const imported = entry.pfx ?? entry.pem;
   if (imported !== undefined) {
-    const bundle = entry.pfx !== undefined ? await parsePfx(Buffer.from(entry.pfx, 'base64'), entry.password) : parsePemBundle(entry.pem!);
+    const bundle = entry.pfx !== undefined ? await parsePfx(Buffer.from(entry.pfx, 'base64'), entry.password) : await parsePemBundle(entry.pem!);
     if (!current || current.body.cer !== bundle.certDer.toString('base64')) {
       await certificates.import(ctx, entry.name, {
         value: imported,
@@ -439,7 +439,7 @@ export async function exportSeedDocument(domain: Domain): Promise<SeedExport> {
     vault.certificates = [];
     for (const c of domain.certificates.lifecycle.allLive(ctx)) {
       if (c.body.pending || !c.body.cer) continue;
-      vault.certificates.push({ name: c.name, ...certificateMaterial(domain, ctx, c.name, c.version, c.body), ...visible(c) });
+      vault.certificates.push({ name: c.name, ...(await certificateMaterial(domain, ctx, c.name, c.version, c.body)), ...visible(c) });
     }
     vaults.push(vault);
   }
@@ -452,19 +452,19 @@ export async function exportSeedDocument(domain: Domain): Promise<SeedExport> {
  * PEM: unlike a fresh PFX (new salts each time) it reads the same on every export, and the policy's content type
  * still decides what the imported copy's secret holds.
  */
-function certificateMaterial(
+async function certificateMaterial(
   domain: Domain,
   ctx: VaultContext,
   name: string,
   version: string,
   body: { cer?: string; chain?: string[] },
-): Pick<SeedCertificate, 'pfx' | 'pem' | 'policy'> {
+): Promise<Pick<SeedCertificate, 'pfx' | 'pem' | 'policy'>> {
   const { attributes: _stamps, ...policy } = domain.certificates.policy(ctx, name);
   if (policy.key_props.exportable) {
     const value = domain.secrets.lifecycle.get(ctx, name, version).body.value;
     return { ...(policy.secret_props.contentType === PEM ? { pem: value } : { pfx: value }), policy };
   }
-  const pem = toPemBundle({
+  const pem = await toPemBundle({
     privateJwk: domain.keys.lifecycle.get(ctx, name, version).body.jwk,
     certDer: Buffer.from(body.cer!, 'base64'),
     chainDers: (body.chain ?? []).map((d) => Buffer.from(d, 'base64')),

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { parseAccessPolicies } from '../arm/access-policies.js';
 import type { Domain } from '../domain/index.js';
 import { applySeedDocument, exportSeedDocument, parseSeed, SeedError, type SeedDocument, type SeedReport } from '../domain/seed.js';
@@ -14,15 +13,18 @@ export const SEED_FORMATS: readonly SeedFormat[] = ['json', 'yaml'];
 /** YAML for .yaml/.yml, JSON otherwise (YAML reads JSON too, but JSON.parse reports JSON mistakes better). */
 export const formatOfPath = (file: string): SeedFormat => (/\.ya?ml$/i.test(file) ? 'yaml' : 'json');
 
-export function renderSeed(doc: SeedDocument, format: SeedFormat): string {
+// The YAML library (~50 ms to load) is needed only for YAML seed files and exports, so it is loaded on first use.
+const yaml = async () => (await import('yaml')).default;
+
+export async function renderSeed(doc: SeedDocument, format: SeedFormat): Promise<string> {
   // lineWidth 0: base64 and PEM values stay unfolded, as they were exported.
-  return format === 'yaml' ? YAML.stringify(doc, { lineWidth: 0 }) : `${JSON.stringify(doc, null, 2)}\n`;
+  return format === 'yaml' ? (await yaml()).stringify(doc, { lineWidth: 0 }) : `${JSON.stringify(doc, null, 2)}\n`;
 }
 
 const seedFault = (file: string, why: string) => new ConfigError(`Invalid --seed file ${file}: ${why}`);
 
 /** Reads and validates a seed file; every fault is a ConfigError naming the file and the entry. */
-export function readSeedFile(file: string): SeedDocument {
+export async function readSeedFile(file: string): Promise<SeedDocument> {
   const fail = (why: string): never => {
     throw seedFault(file, why);
   };
@@ -34,7 +36,7 @@ export function readSeedFile(file: string): SeedDocument {
   }
   let raw: unknown;
   try {
-    raw = formatOfPath(file) === 'yaml' ? YAML.parse(text) : JSON.parse(text);
+    raw = formatOfPath(file) === 'yaml' ? (await yaml()).parse(text) : JSON.parse(text);
   } catch (err) {
     return fail(`not valid ${formatOfPath(file).toUpperCase()}: ${(err as Error).message}`);
   }
@@ -57,7 +59,7 @@ export function readSeedFile(file: string): SeedDocument {
 
 /** Applies a seed file at start-up: after the pre-made vaults exist, before the server listens. */
 export async function applySeed(file: string, domain: Domain): Promise<SeedReport> {
-  const doc = readSeedFile(file);
+  const doc = await readSeedFile(file);
   try {
     return await applySeedDocument(domain, doc);
   } catch (err) {
@@ -68,5 +70,5 @@ export async function applySeed(file: string, domain: Domain): Promise<SeedRepor
 
 /** The export document in `format`, from the current state. */
 export async function exportSeed(domain: Domain, format: SeedFormat): Promise<string> {
-  return renderSeed(await exportSeedDocument(domain), format);
+  return await renderSeed(await exportSeedDocument(domain), format);
 }

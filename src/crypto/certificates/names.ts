@@ -11,6 +11,9 @@ import { isIP } from 'node:net';
 import * as asn1js from 'asn1js';
 import { x509 } from '../x509-lib.js';
 import { badInput } from './errors.js';
+import { KEY_USAGES, type KeyUsageName } from './usages.js';
+
+export { KEY_USAGES, type KeyUsageName };
 
 interface AttributeType {
   readonly oid: string;
@@ -200,20 +203,6 @@ export function formatName(der: ArrayBuffer): string {
   return rdns.reverse().join(', ');
 }
 
-/** Key Vault's KeyUsageType names, which are also the library's flag names. */
-export const KEY_USAGES = [
-  'digitalSignature',
-  'nonRepudiation',
-  'keyEncipherment',
-  'dataEncipherment',
-  'keyAgreement',
-  'keyCertSign',
-  'cRLSign',
-  'encipherOnly',
-  'decipherOnly',
-] as const;
-
-export type KeyUsageName = (typeof KEY_USAGES)[number];
 
 function keyUsageFlags(names: readonly string[]): number {
   let flags = 0;

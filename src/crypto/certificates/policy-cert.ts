@@ -7,6 +7,9 @@ import { x509 } from '../x509-lib.js';
 import { badInput } from './errors.js';
 import { privateKeyFromJwk, signerFor, type KeyJwkInput } from './keys.js';
 import { parseSubject, policyExtensions, type X509Properties } from './names.js';
+import { addMonths } from './months.js';
+
+export { addMonths };
 
 export interface DerAndPem {
   der: Buffer;
@@ -26,19 +29,6 @@ export interface SelfSignedOptions extends CsrOptions {
   now?: Date;
 }
 
-/**
- * `months` calendar months after `from`, clamping the day to the end of a shorter month (Jan 31 + 1 month is the
- * last day of February), as .NET's AddMonths does: a plain setUTCMonth would roll over into March.
- */
-export function addMonths(from: Date, months: number): Date {
-  const target = new Date(from.getTime());
-  const day = from.getUTCDate();
-  target.setUTCDate(1);
-  target.setUTCMonth(target.getUTCMonth() + months);
-  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
-  target.setUTCDate(Math.min(day, lastDay));
-  return target;
-}
 
 /**
  * A serial of exactly 16 bytes that DER reads as positive: the top bit cleared so no 0x00 pad is needed, and the

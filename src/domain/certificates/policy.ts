@@ -1,4 +1,4 @@
-import { KEY_USAGES } from '../../crypto/certificates/index.js';
+import { KEY_USAGES } from '../../crypto/certificates/lazy.js';
 import { badParameter } from '../errors.js';
 
 /**

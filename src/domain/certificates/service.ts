@@ -12,7 +12,7 @@ import {
   publicKeyMatches,
   toPemBundle,
   type CertificateWithKey,
-} from '../../crypto/certificates/index.js';
+} from '../../crypto/certificates/lazy.js';
 import type { PrivateJwk } from '../../crypto/jwk.js';
 import type { BackupService } from '../backup.js';
 import { toUnixSeconds, type Clock } from '../clock.js';
@@ -178,7 +178,7 @@ export function createCertificateService(
 
   /** Stores the issued certificate as version `version` with its secret; the key version already exists. */
   async function complete(vault: VaultContext, name: string, version: string, policy: CertificatePolicy, issued: CertificateWithKey, extra: { attributes?: AttributesInput; tags?: Tags; preserveCertOrder?: boolean }): Promise<Certificate> {
-    const parsed = guardedParse(issued.certDer);
+    const parsed = await guardedParse(issued.certDer);
     const window = { nbf: toUnixSeconds(parsed.notBefore.getTime()), exp: toUnixSeconds(parsed.notAfter.getTime()) };
     const value = await secretValue(policy, issued);
     secrets.lifecycle.create(vault, name, {
@@ -205,16 +205,16 @@ export function createCertificateService(
   async function secretValue(policy: CertificatePolicy, issued: CertificateWithKey): Promise<string> {
     const exportable = policy.key_props.exportable;
     if (policy.secret_props.contentType === PEM) {
-      const pem = toPemBundle(issued);
+      const pem = await toPemBundle(issued);
       return exportable ? pem : pem.replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----\n?/, '');
     }
     if (!exportable) return issued.certDer.toString('base64');
     return (await guarded(() => createPfx({ certDer: issued.certDer, chainDers: issued.chainDers, privateJwk: issued.privateJwk }))).toString('base64');
   }
 
-  function guardedParse(der: Buffer) {
+  async function guardedParse(der: Buffer) {
     try {
-      return parseCertificate(der);
+      return await parseCertificate(der);
     } catch (err) {
       cryptoToParameter(err);
     }
@@ -296,7 +296,7 @@ export function createCertificateService(
         if (!/^[A-Za-z0-9+/=\s]+$/.test(input.value)) throw badParameter('The certificate value is neither base64 PKCS#12 nor PEM.');
         return parsePfx(Buffer.from(input.value, 'base64'), input.pwd);
       });
-      const parsed = guardedParse(bundle.certDer);
+      const parsed = await guardedParse(bundle.certDer);
       const existing = lifecycle.find(vault, name);
       const base = existing ? meta(vault, existing.name)?.policy : undefined;
       // The policy describes the certificate as imported, with what the request asked for on top.
