@@ -38,12 +38,16 @@ export function checkDataPlaneApiVersion(request: FastifyRequest): void {
 
 /** Compares two data-plane versions by release order ("7.1" < "7.3-preview" < "2025-07-01"). */
 export function versionAtLeast(version: string, minimum: string): boolean {
-  const rank = (v: string) => {
-    const base = v.replace(/-preview.*$/, '');
-    if (/^\d+\.\d+$/.test(base)) return 20170000 + Number(base) * 1000;
-    return Number(base.replace(/-/g, '').slice(0, 8)) || 0;
-  };
-  // 2015-06-01 and 2016-10-01 predate 7.0; the dated versions from 2025 follow 7.6.
-  const r = (v: string) => (v.startsWith('2015') || v.startsWith('2016') ? rank(v) - 10_000_000 : rank(v));
-  return r(version) >= r(minimum);
+  return releaseOrder(version) >= releaseOrder(minimum);
 }
+
+function computeReleaseOrder(v: string): number {
+  const base = v.replace(/-preview.*$/, '');
+  const rank = /^\d+\.\d+$/.test(base) ? 20170000 + Number(base) * 1000 : Number(base.replace(/-/g, '').slice(0, 8)) || 0;
+  // 2015-06-01 and 2016-10-01 predate 7.0; the dated versions from 2025 follow 7.6.
+  return v.startsWith('2015') || v.startsWith('2016') ? rank - 10_000_000 : rank;
+}
+
+// Rendering asks this on every response; the published versions are ranked once.
+const publishedOrder = new Map(DATA_PLANE_VERSIONS.map((v) => [v, computeReleaseOrder(v)]));
+const releaseOrder = (v: string): number => publishedOrder.get(v) ?? computeReleaseOrder(v);

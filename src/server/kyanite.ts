@@ -62,6 +62,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       domain,
       logger: loggerOptions(config.logLevel),
       https: tls.serverOptions,
+      commits: store.commits,
       // The token service, ARM and, in --auth strict, the data plane's token check.
       ...planesFor(config, domain, store),
       limits: {

@@ -97,11 +97,11 @@ export function clientErrorHandler(this: { log: FastifyBaseLogger }, err: NodeJS
  * since a proxy in front may have routed on another one. Kyanite picks the vault from Host, so it refuses too.
  */
 export function rejectAmbiguousHost(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     let hosts = 0;
     const raw = request.raw.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'host') hosts++;
-    if (hosts > 1) throw new KeyVaultError(400, 'BadRequest', 'The request has more than one Host header.');
+    for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++;
+    done(hosts > 1 ? new KeyVaultError(400, 'BadRequest', 'The request has more than one Host header.') : undefined);
   });
 }
 

@@ -25,11 +25,16 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
 }
 
 /** One line per request, written when the response has gone. */
+/** Levels at which request lines are written. */
+const LOGS_INFO = new Set(['trace', 'debug', 'info']);
+
 export function logRequest(
   log: FastifyBaseLogger,
   request: { method: string; url: string; id: string },
   status: number,
   ms: number,
 ): void {
+  // Checked first so that a quiet server (--log-level warn) builds no log object per request.
+  if (!LOGS_INFO.has(log.level)) return;
   log.info({ method: request.method, url: request.url.split('?')[0], status, ms: Math.round(ms * 10) / 10 }, 'request');
 }

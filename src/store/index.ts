@@ -1,3 +1,4 @@
+import { createCommitBatch, NO_BATCH, type CommitBatch } from './commit-batch.js';
 import { openDatabase, type Db, type OpenOptions } from './db.js';
 import { createObjectStore, type ObjectStore } from './objects.js';
 import { createSettingsStore, type SettingsStore } from './settings.js';
@@ -8,19 +9,28 @@ export interface Store {
   objects: ObjectStore;
   vaults: VaultStore;
   settings: SettingsStore;
+  /** Group commit of the writes of concurrent requests; a no-op for a database in memory, which has nothing to sync. */
+  commits: CommitBatch;
   close(): void;
 }
 
 export function openStore(options: OpenOptions = {}): Store {
   const db = openDatabase(options);
+  const objects = createObjectStore(db);
+  const commits = options.dataDir ? createCommitBatch(db) : NO_BATCH;
   return {
     db,
-    objects: createObjectStore(db),
-    vaults: createVaultStore(db),
+    objects,
+    vaults: createVaultStore(db, objects),
     settings: createSettingsStore(db),
-    close: () => db.close(),
+    commits,
+    close: () => {
+      commits.flush();
+      db.close();
+    },
   };
 }
 
 export type { Kind, NameRow, VersionRow, NewVersion, ListedRow, ObjectStore } from './objects.js';
 export type { VaultRow } from './vaults.js';
+export type { CommitBatch } from './commit-batch.js';

@@ -53,6 +53,67 @@ export interface ObjectStore {
   /** Removes soft-deleted objects whose purge date has passed; returns how many. */
   purgeExpired(nowSeconds: number): number;
   transaction<T>(fn: () => T): T;
+  /** Removes every object of a vault (the vault is being purged). */
+  deleteVault(vault: string): void;
+}
+
+/** Most objects whose name row and latest version are kept in memory; the least recently read go first. */
+export const READ_CACHE_LIMIT = 1000;
+
+interface CachedObject {
+  /** null: known not to exist; undefined: not read yet. */
+  name?: NameRow | null;
+  latest?: VersionRow | null;
+}
+
+/** Only names SQLite's NOCASE and a JS lower-casing agree on (ASCII) are cached; others always go to the database. */
+const ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * The read path of a GET (an object's name row, then its latest version) served from memory after the first read.
+ * Those two point queries are most of what a GET costs Kyanite (docs/performance.md). Safe because this process is the
+ * database's only writer and every write below goes through `forget` first; entries are filled only outside a
+ * transaction, so a rollback can never leave rows in memory that the database no longer has. Callers get copies, so
+ * what they change stays theirs.
+ */
+class ReadCache {
+  readonly #entries = new Map<string, CachedObject>();
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  static key(vault: string, kind: Kind, name: string): string | undefined {
+    return ASCII.test(vault) && ASCII.test(name) ? `${vault.toLowerCase()}\n${kind}\n${name.toLowerCase()}` : undefined;
+  }
+
+  read<F extends keyof CachedObject>(key: string | undefined, field: F, load: () => CachedObject[F]): CachedObject[F] {
+    if (key === undefined || this.#db.inTransaction) return load();
+    let entry = this.#entries.get(key);
+    if (entry !== undefined) {
+      // Re-inserted so that the Map's order stays least-recently-read first.
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+    } else {
+      entry = {};
+      this.#entries.set(key, entry);
+      if (this.#entries.size > READ_CACHE_LIMIT) this.#entries.delete(this.#entries.keys().next().value!);
+    }
+    if (entry[field] === undefined) entry[field] = load() ?? null;
+    const row = entry[field];
+    return (row === null ? undefined : { ...row }) as CachedObject[F];
+  }
+
+  forget(vault: string, kind: Kind, name: string): void {
+    const key = ReadCache.key(vault, kind, name);
+    // A name outside ASCII was never cached, and under NOCASE it cannot equal an ASCII name that was.
+    if (key !== undefined) this.#entries.delete(key);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
 }
 
 export function createObjectStore(db: Db): ObjectStore {
@@ -89,37 +150,68 @@ export function createObjectStore(db: Db): ObjectStore {
     recover: db.prepare('UPDATE objects SET deleted_at = NULL, purge_at = NULL WHERE vault = ? AND kind = ? AND name = ?'),
     purge: db.prepare('DELETE FROM objects WHERE vault = ? AND kind = ? AND name = ?'),
     purgeExpired: db.prepare('DELETE FROM objects WHERE deleted_at IS NOT NULL AND purge_at <= ?'),
+    deleteVault: db.prepare('DELETE FROM objects WHERE vault = ?'),
   };
 
+  const cache = new ReadCache(db);
+
   const addVersion = db.transaction((row: NewVersion): VersionRow => {
+    cache.forget(row.vault, row.kind, row.name);
     s.insertName.run(row.vault, row.kind, row.name, null);
     const info = s.insertVersion.run(row);
     return { ...row, id: Number(info.lastInsertRowid) };
   });
 
   const restore = db.transaction((name: Omit<NameRow, 'deleted_at' | 'purge_at'>, versions: NewVersion[]) => {
+    cache.forget(name.vault, name.kind, name.name);
     s.insertName.run(name.vault, name.kind, name.name, name.meta);
     for (const v of versions) s.insertVersion.run(v);
   });
 
   return {
-    getName: (vault, kind, name) => s.getName.get(vault, kind, name) as NameRow | undefined,
-    getLatest: (vault, kind, name) => s.getLatest.get(vault, kind, name) as VersionRow | undefined,
+    getName: (vault, kind, name) =>
+      cache.read(ReadCache.key(vault, kind, name), 'name', () => s.getName.get(vault, kind, name) as NameRow | undefined) ??
+      undefined,
+    getLatest: (vault, kind, name) =>
+      cache.read(ReadCache.key(vault, kind, name), 'latest', () => s.getLatest.get(vault, kind, name) as VersionRow | undefined) ??
+      undefined,
     getVersion: (vault, kind, name, version) =>
       s.getVersion.get(vault, kind, name, version) as VersionRow | undefined,
     addVersion,
-    updateVersion: (row) => void s.updateVersion.run(row),
-    setMeta: (vault, kind, name, meta) => void s.setMeta.run(meta, vault, kind, name),
+    updateVersion: (row) => {
+      cache.forget(row.vault, row.kind, row.name);
+      s.updateVersion.run(row);
+    },
+    setMeta: (vault, kind, name, meta) => {
+      cache.forget(vault, kind, name);
+      s.setMeta.run(meta, vault, kind, name);
+    },
     listNames: (vault, kind, deleted, after, limit) =>
       s.listNames.all({ vault, kind, deleted: deleted ? 1 : 0, after: after ?? '', limit }) as ListedRow[],
     listVersions: (vault, kind, name, after, limit) =>
       s.listVersions.all(vault, kind, name, after, limit) as VersionRow[],
     allVersions: (vault, kind, name) => s.allVersions.all(vault, kind, name) as VersionRow[],
-    markDeleted: (vault, kind, name, deletedAt, purgeAt) => void s.markDeleted.run(deletedAt, purgeAt, vault, kind, name),
-    recover: (vault, kind, name) => void s.recover.run(vault, kind, name),
-    purge: (vault, kind, name) => void s.purge.run(vault, kind, name),
+    markDeleted: (vault, kind, name, deletedAt, purgeAt) => {
+      cache.forget(vault, kind, name);
+      s.markDeleted.run(deletedAt, purgeAt, vault, kind, name);
+    },
+    recover: (vault, kind, name) => {
+      cache.forget(vault, kind, name);
+      s.recover.run(vault, kind, name);
+    },
+    purge: (vault, kind, name) => {
+      cache.forget(vault, kind, name);
+      s.purge.run(vault, kind, name);
+    },
     restore,
-    purgeExpired: (now) => s.purgeExpired.run(now).changes,
+    purgeExpired: (now) => {
+      cache.clear();
+      return s.purgeExpired.run(now).changes;
+    },
+    deleteVault: (vault) => {
+      cache.clear();
+      s.deleteVault.run(vault);
+    },
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
   };
 }

@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import type { ObjectStore } from './objects.js';
 
 export interface VaultRow {
   name: string;
@@ -36,7 +37,7 @@ export interface VaultStore {
   purgeExpired(nowSeconds: number): string[];
 }
 
-export function createVaultStore(db: Db): VaultStore {
+export function createVaultStore(db: Db, objects: ObjectStore): VaultStore {
   const s = {
     get: db.prepare('SELECT * FROM vaults WHERE name = ?'),
     list: db.prepare('SELECT * FROM vaults ORDER BY name'),
@@ -48,7 +49,6 @@ export function createVaultStore(db: Db): VaultStore {
     ),
     markDeleted: db.prepare('UPDATE vaults SET deleted_at = ?, purge_at = ? WHERE name = ?'),
     recover: db.prepare('UPDATE vaults SET deleted_at = NULL, purge_at = NULL WHERE name = ?'),
-    deleteObjects: db.prepare('DELETE FROM objects WHERE vault = ?'),
     deleteVault: db.prepare('DELETE FROM vaults WHERE name = ?'),
     expired: db.prepare('SELECT name FROM vaults WHERE deleted_at IS NOT NULL AND purge_at <= ?'),
     groupGet: db.prepare('SELECT * FROM resource_groups WHERE subscription = ? AND name = ?'),
@@ -61,7 +61,7 @@ export function createVaultStore(db: Db): VaultStore {
     groupDelete: db.prepare('DELETE FROM resource_groups WHERE subscription = ? AND name = ?'),
   };
   const purge = db.transaction((name: string) => {
-    s.deleteObjects.run(name);
+    objects.deleteVault(name);
     s.deleteVault.run(name);
   });
   return {

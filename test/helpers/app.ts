@@ -15,12 +15,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(options: { vaults?: string[]; domain?: DomainOptions } = {}): Promise<TestApp> {
-  const store = openStore();
+export async function buildTestApp(options: { vaults?: string[]; domain?: DomainOptions; dataDir?: string } = {}): Promise<TestApp> {
+  const store = openStore(options.dataDir ? { dataDir: options.dataDir } : {});
   const clock = createClock();
   const domain = createDomain(store, clock, options.domain);
   for (const v of ['default', ...(options.vaults ?? [])]) domain.vaults.ensure(v);
-  const app = await buildApp({ domain, plugins: rootPlanes({ domain, store, auth: 'any' }) });
+  const app = await buildApp({ domain, commits: store.commits, plugins: rootPlanes({ domain, store, auth: 'any' }) });
   return {
     app,
     domain,

@@ -49,3 +49,68 @@ describe('object store', () => {
     expect(store.objects.getName('v', 'key', 'k')?.meta).toBe('{"m":1}');
   });
 });
+
+describe('object store read cache', () => {
+  const latest = () => store.objects.getLatest('v', 'secret', 'cached');
+  const named = () => store.objects.getName('v', 'secret', 'CACHED');
+
+  it('answers every read after a write with what the database now holds', () => {
+    expect(latest()).toBeUndefined();
+    expect(named()).toBeUndefined();
+    const first = store.objects.addVersion(version('cached', 'a'.repeat(32), '{"n":1}'));
+    expect(latest()?.version).toBe('a'.repeat(32));
+    expect(named()?.name).toBe('cached');
+    store.objects.addVersion(version('Cached', 'b'.repeat(32), '{"n":2}'));
+    expect(latest()?.body).toBe('{"n":2}');
+    store.objects.updateVersion({ ...store.objects.getVersion('v', 'secret', 'cached', 'b'.repeat(32))!, enabled: 0 });
+    expect(latest()?.enabled).toBe(0);
+    store.objects.setMeta('v', 'secret', 'cached', '{"m":true}');
+    expect(named()?.meta).toBe('{"m":true}');
+    store.objects.markDeleted('v', 'secret', 'CACHED', 5, 6);
+    expect(named()?.deleted_at).toBe(5);
+    store.objects.recover('v', 'secret', 'cached');
+    expect(named()?.deleted_at).toBeNull();
+    store.objects.purge('v', 'secret', 'cached');
+    expect([named(), latest()]).toEqual([undefined, undefined]);
+    store.objects.restore({ vault: 'v', kind: 'secret', name: 'cached', meta: null }, [{ ...first, version: 'c'.repeat(32) }]);
+    expect(latest()?.version).toBe('c'.repeat(32));
+    store.objects.markDeleted('v', 'secret', 'cached', 5, 6);
+    expect(named()?.purge_at).toBe(6);
+    store.objects.purgeExpired(6);
+    expect(named()).toBeUndefined();
+    store.objects.addVersion(version('cached', 'd'.repeat(32)));
+    expect(latest()?.version).toBe('d'.repeat(32));
+    store.vaults.purge('v');
+    expect([named(), latest()]).toEqual([undefined, undefined]);
+  });
+
+  it('keeps nothing a rolled-back transaction wrote', () => {
+    store.objects.addVersion(version('cached', 'a'.repeat(32)));
+    expect(latest()?.version).toBe('a'.repeat(32));
+    expect(() =>
+      store.objects.transaction(() => {
+        store.objects.addVersion(version('cached', 'b'.repeat(32)));
+        // Read inside the transaction: sees its own write, but must not remember it.
+        expect(latest()?.version).toBe('b'.repeat(32));
+        throw new Error('roll back');
+      }),
+    ).toThrow('roll back');
+    expect(latest()?.version).toBe('a'.repeat(32));
+  });
+
+  it('hands out copies, so a caller changing a row changes nothing for the next reader', () => {
+    store.objects.addVersion(version('cached', 'a'.repeat(32), '{"n":1}'));
+    const row = latest()!;
+    row.body = '{"n":"changed"}';
+    named()!.deleted_at = 99;
+    expect(latest()?.body).toBe('{"n":1}');
+    expect(named()?.deleted_at).toBeNull();
+  });
+
+  it('does not mix up names that differ only outside ASCII, which SQLite compares as different', () => {
+    store.objects.addVersion(version('caf\u00e9', 'a'.repeat(32)));
+    store.objects.addVersion(version('CAF\u00c9', 'b'.repeat(32)));
+    expect(store.objects.getLatest('v', 'secret', 'caf\u00e9')?.version).toBe('a'.repeat(32));
+    expect(store.objects.getLatest('v', 'secret', 'CAF\u00c9')?.version).toBe('b'.repeat(32));
+  });
+});
