@@ -6,6 +6,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle.mjs ./scripts/bundle.mjs
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
@@ -26,4 +27,4 @@ VOLUME /data
 EXPOSE 8443
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 CMD ["node", "docker/healthcheck.mjs"]
 # Exec form: node is PID 1's direct child of no shell, so SIGTERM reaches Kyanite and it shuts down gracefully.
-CMD ["node", "dist/server/main.js"]
+CMD ["node", "dist/bundle/kyanite.mjs"]

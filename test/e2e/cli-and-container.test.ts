@@ -11,7 +11,8 @@ import { FLAGS, envName } from '../../src/server/config.js';
  * image's CMD, ENV and HEALTHCHECK are read from the Dockerfile and run directly, the way the container would.
  */
 const root = path.resolve(import.meta.dirname, '../..');
-const main = path.join(root, 'dist/server/main.js');
+// What `npm start`, the `kyanite` bin and the container run: the bundle (scripts/bundle.mjs).
+const main = path.join(root, 'dist/bundle/kyanite.mjs');
 const tmpDirs: string[] = [];
 const tmp = () => {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'kyanite-cli-'));
@@ -66,7 +67,7 @@ describe('the container entry points, run directly', () => {
   const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
 
   it('has an exec-form CMD and HEALTHCHECK, a non-root user, a data volume and 0.0.0.0:8443', () => {
-    expect(dockerfile).toMatch(/^CMD \["node", "dist\/server\/main\.js"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["node", "dist\/bundle\/kyanite\.mjs"\]$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .* CMD \["node", "docker\/healthcheck\.mjs"\]$/m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^VOLUME \/data$/m);

@@ -35,7 +35,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyanite-readme-'));
-  server = spawn(process.execPath, ['dist/server/main.js', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], { cwd: root });
+  server = spawn(process.execPath, ['dist/bundle/kyanite.mjs', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], { cwd: root });
   port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no banner: ${banner}`)), 30_000);
     server.stdout!.on('data', (d) => {

@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The built `kyanite` command as a child process on 127.0.0.1, for the tests that must kill it, read its logs or
- * measure its memory. It needs `npm run build` first (dist/server/main.js).
+ * measure its memory. It runs the bundle that `npm start` and the container run, so it needs `npm run build` first.
  */
-export const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/server/main.js');
+export const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/bundle/kyanite.mjs');
 
 export interface Reply {
   status: number;
