@@ -191,7 +191,7 @@ async function inTurns<T>(
   try {
     k = await startK();
     const sample = await setUpK(k);
-    await waitQuiet(k.pid, cfg.quietMs, cfg.quietMaxMs);
+    await waitQuiet(k, cfg.quietMs, cfg.quietMaxMs);
     const b = await early;
     if (sample) await b.send({ sample });
     const kyanite: T[] = [];
@@ -343,12 +343,12 @@ async function createSeries(p: ServerProcess, agent: https.Agent, prefix: string
     return msSince(t);
   };
   // Each series starts from the steady state a suite meets after its set-up: the RSA pool as full as it gets.
-  await waitQuiet(p.pid, cfg.quietMs, cfg.quietMaxMs);
+  await waitQuiet(p, cfg.quietMs, cfg.quietMaxMs);
   const seq: number[] = [];
   const seqStart = process.hrtime.bigint();
   for (let i = 0; i < cfg.creates && Date.now() < deadline; i++) seq.push(await create(`${prefix}-s${i}`));
   const seqWall = msSince(seqStart);
-  await waitQuiet(p.pid, cfg.quietMs, cfg.quietMaxMs);
+  await waitQuiet(p, cfg.quietMs, cfg.quietMaxMs);
   const burstStart = process.hrtime.bigint();
   const burst = await Promise.all(Array.from({ length: cfg.creates }, (_, i) => create(`${prefix}-b${i}`)));
   return { seq: latencies(seq, seqWall), burst: latencies(burst, msSince(burstStart)) };
@@ -416,7 +416,7 @@ async function memory(ctx: Context): Promise<{ idle: Measured; versions: Measure
   const names = 100;
   const measure = async (p: ServerProcess) => {
     // Idle: start-up work (the RSA pool's first fill) done, no request since.
-    await waitQuiet(p.pid, cfg.quietMs, cfg.quietMaxMs);
+    await waitQuiet(p, cfg.quietMs, cfg.quietMaxMs);
     const idle = p.rssMb();
     const r = await load({
       origin: origin(p),
@@ -427,7 +427,7 @@ async function memory(ctx: Context): Promise<{ idle: Measured; versions: Measure
       cycle: names,
     });
     if (r.ok !== cfg.versions) throw new Error(`stored ${r.ok} of ${cfg.versions} versions (${r.non2xx} non-2xx, ${r.errors} errors)`);
-    await waitQuiet(p.pid, cfg.quietMs, cfg.quietMaxMs);
+    await waitQuiet(p, cfg.quietMs, cfg.quietMaxMs);
     return { idle: { value: round(idle, 1) }, versions: { value: round(p.rssMb(), 1), count: r.ok } };
   };
   const { kyanite: k, baseline: b } = await backToBack(

@@ -21,7 +21,12 @@ export interface InspectableRsaKeyPool extends RsaKeyPool {
 export interface RsaKeyPoolOptions {
   /** Keys kept ready per size once that size has been asked for. Default 4; 0 keeps nothing in reserve. */
   target?: number;
+  /** When the first background fill starts; POOL_START_DELAY_MS by default. */
+  startDelayMs?: number;
 }
+
+/** How long after creation the pool starts filling on its own. */
+export const POOL_START_DELAY_MS = 1000;
 
 /*
  * Two ways keys get made, for two different needs:
@@ -166,6 +171,8 @@ export function createRsaKeyPool(options: RsaKeyPoolOptions = {}): InspectableRs
     sizes.get(sizeId(bits, publicExponent))?.ready.length ?? 0;
 
   if (target > 0) sizeState(2048, DEFAULT_EXPONENT).target = target;
-  refill();
+  // The first fill waits until start-up is over: generating a key takes a whole core for ~250 ms, which a server
+  // that is still loading and answering its first requests should not share (a take() or prefill() starts it at once).
+  setTimeout(refill, options.startDelayMs ?? POOL_START_DELAY_MS).unref();
   return { take, prefill, close, readyCount };
 }
