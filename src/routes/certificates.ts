@@ -9,8 +9,6 @@ import { registerLifecycleRoutes } from './lifecycle-routes.js';
 import { objectUrl, renderAttributes, withDeleted, type Json } from './render.js';
 import {
   AttributesInput,
-  NameParams,
-  NameVersionParams,
   Tags,
   ListQuery,
   type ListQueryT,
@@ -48,7 +46,9 @@ const IssuerBody = Type.Object({
 const ContactsBody = Type.Object({
   contacts: Type.Array(Type.Object({ email: Type.Optional(Type.String()), name: Type.Optional(Type.String()), phone: Type.Optional(Type.String()) })),
 });
-const IssuerParams = Type.Object({ issuer: Type.String() });
+interface IssuerParams {
+  issuer: string;
+}
 
 type IssuerBodyT = Static<typeof IssuerBody>;
 
@@ -114,7 +114,7 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
 
     app.post<{ Params: NameParamsT; Body: Static<typeof CreateBody> | undefined }>(
       '/certificates/:name/create',
-      { schema: { params: NameParams, body: Type.Union([CreateBody, Type.Null()]) } },
+      { schema: { body: Type.Union([CreateBody, Type.Null()]) } },
       async (req, reply) => {
         const b = req.body ?? {};
         const op = await certs.create(req.vault, req.params.name, {
@@ -131,20 +131,20 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
       },
     );
 
-    app.get<{ Params: NameParamsT }>('/certificates/:name/pending', { schema: { params: NameParams } }, async (req) =>
+    app.get<{ Params: NameParamsT }>('/certificates/:name/pending', async (req) =>
       renderOperation(req.vault, req.params.name, await certs.getOperation(req.vault, req.params.name)),
     );
     app.patch<{ Params: NameParamsT; Body: Static<typeof OperationUpdateBody> }>(
       '/certificates/:name/pending',
-      { schema: { params: NameParams, body: OperationUpdateBody } },
+      { schema: { body: OperationUpdateBody } },
       async (req) => renderOperation(req.vault, req.params.name, await certs.cancelOperation(req.vault, req.params.name, req.body.cancellation_requested)),
     );
-    app.delete<{ Params: NameParamsT }>('/certificates/:name/pending', { schema: { params: NameParams } }, async (req) =>
+    app.delete<{ Params: NameParamsT }>('/certificates/:name/pending', async (req) =>
       renderOperation(req.vault, req.params.name, await certs.deleteOperation(req.vault, req.params.name)),
     );
     app.post<{ Params: NameParamsT; Body: Static<typeof MergeBody> }>(
       '/certificates/:name/pending/merge',
-      { schema: { params: NameParams, body: MergeBody } },
+      { schema: { body: MergeBody } },
       async (req, reply) => {
         const b = req.body;
         const c = await certs.merge(req.vault, req.params.name, b.x5c, given(b.attributes), given(b.tags));
@@ -154,7 +154,7 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
 
     app.post<{ Params: NameParamsT; Body: Static<typeof ImportBody> }>(
       '/certificates/:name/import',
-      { schema: { params: NameParams, body: ImportBody } },
+      { schema: { body: ImportBody } },
       async (req) => {
         const b = req.body;
         const c = await certs.import(req.vault, req.params.name, {
@@ -169,25 +169,25 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
       },
     );
 
-    app.get<{ Params: NameParamsT }>('/certificates/:name/policy', { schema: { params: NameParams } }, async (req) => {
+    app.get<{ Params: NameParamsT }>('/certificates/:name/policy', async (req) => {
       const name = lifecycle.get(req.vault, req.params.name).name;
       return renderPolicy(req.vault, name, certs.policy(req.vault, name));
     });
     app.patch<{ Params: NameParamsT; Body: Record<string, unknown> }>(
       '/certificates/:name/policy',
-      { schema: { params: NameParams, body: PolicyBody } },
+      { schema: { body: PolicyBody } },
       async (req) => {
         const name = lifecycle.get(req.vault, req.params.name).name;
         return renderPolicy(req.vault, name, certs.updatePolicy(req.vault, name, req.body as never));
       },
     );
 
-    app.get<{ Params: NameVersionParamsT }>('/certificates/:name/:version?', { schema: { params: NameVersionParams } }, async (req) =>
+    app.get<{ Params: NameVersionParamsT }>('/certificates/:name/:version?', async (req) =>
       bundle(await certs.get(req.vault, req.params.name, req.params.version), req.vault, req.apiVersion),
     );
     app.patch<{ Params: NameVersionParamsT; Body: Static<typeof UpdateBody> | undefined }>(
       '/certificates/:name/:version?',
-      { schema: { params: NameVersionParams, body: Type.Union([UpdateBody, Type.Null()]) } },
+      { schema: { body: Type.Union([UpdateBody, Type.Null()]) } },
       async (req) => {
         const b = req.body ?? {};
         const c = await certs.update(req.vault, req.params.name, req.params.version, {
@@ -218,20 +218,20 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
       const all = issuers.list(req.vault);
       return { value: all.map((i) => ({ id: `${req.vault.baseUrl}/certificates/issuers/${i.name}`, provider: i.provider })), nextLink: null };
     });
-    app.get<{ Params: Static<typeof IssuerParams> }>('/certificates/issuers/:issuer', { schema: { params: IssuerParams } }, async (req) =>
+    app.get<{ Params: IssuerParams }>('/certificates/issuers/:issuer', async (req) =>
       renderIssuer(req.vault, issuers.get(req.vault, req.params.issuer)),
     );
-    app.put<{ Params: Static<typeof IssuerParams>; Body: IssuerBodyT }>(
+    app.put<{ Params: IssuerParams; Body: IssuerBodyT }>(
       '/certificates/issuers/:issuer',
-      { schema: { params: IssuerParams, body: Type.Intersect([IssuerBody, Type.Object({ provider: Type.String({ minLength: 1 }) })]) } },
+      { schema: { body: Type.Intersect([IssuerBody, Type.Object({ provider: Type.String({ minLength: 1 }) })]) } },
       async (req) => renderIssuer(req.vault, issuers.set(req.vault, req.params.issuer, req.body)),
     );
-    app.patch<{ Params: Static<typeof IssuerParams>; Body: IssuerBodyT }>(
+    app.patch<{ Params: IssuerParams; Body: IssuerBodyT }>(
       '/certificates/issuers/:issuer',
-      { schema: { params: IssuerParams, body: IssuerBody } },
+      { schema: { body: IssuerBody } },
       async (req) => renderIssuer(req.vault, issuers.update(req.vault, req.params.issuer, req.body)),
     );
-    app.delete<{ Params: Static<typeof IssuerParams> }>('/certificates/issuers/:issuer', { schema: { params: IssuerParams } }, async (req) =>
+    app.delete<{ Params: IssuerParams }>('/certificates/issuers/:issuer', async (req) =>
       renderIssuer(req.vault, issuers.delete(req.vault, req.params.issuer)),
     );
 

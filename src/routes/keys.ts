@@ -11,8 +11,6 @@ import { registerLifecycleRoutes } from './lifecycle-routes.js';
 import { objectUrl, renderAttributes, withDeleted, type Json } from './render.js';
 import {
   AttributesInput,
-  NameParams,
-  NameVersionParams,
   Tags,
   Nullable,
   given,
@@ -122,7 +120,7 @@ const CRYPTO_ROUTES = [
 export function keyRoutes(keys: KeyService): FastifyPluginAsync {
   const { lifecycle } = keys;
   return async (app) => {
-    app.post<{ Params: NameParamsT; Body: CreateKeyBodyT }>('/keys/:name/create', { schema: { params: NameParams, body: CreateKeyBody } }, async (req) => {
+    app.post<{ Params: NameParamsT; Body: CreateKeyBodyT }>('/keys/:name/create', { schema: { body: CreateKeyBody } }, async (req) => {
       const b = req.body;
       const policy = releasePolicy(b.release_policy);
       const key = await keys.create(req.vault, req.params.name, {
@@ -138,7 +136,7 @@ export function keyRoutes(keys: KeyService): FastifyPluginAsync {
       return renderKey(key, req.vault, req.apiVersion);
     });
 
-    app.put<{ Params: NameParamsT; Body: ImportKeyBodyT }>('/keys/:name', { schema: { params: NameParams, body: ImportKeyBody } }, async (req) => {
+    app.put<{ Params: NameParamsT; Body: ImportKeyBodyT }>('/keys/:name', { schema: { body: ImportKeyBody } }, async (req) => {
       const b = req.body;
       const policy = releasePolicy(b.release_policy);
       const key = keys.import(req.vault, req.params.name, {
@@ -151,13 +149,13 @@ export function keyRoutes(keys: KeyService): FastifyPluginAsync {
       return renderKey(key, req.vault, req.apiVersion);
     });
 
-    app.get<{ Params: NameVersionParamsT }>('/keys/:name/:version?', { schema: { params: NameVersionParams } }, async (req) =>
+    app.get<{ Params: NameVersionParamsT }>('/keys/:name/:version?', async (req) =>
       renderKey(keys.get(req.vault, req.params.name, req.params.version), req.vault, req.apiVersion),
     );
 
     app.patch<{ Params: NameVersionParamsT; Body: UpdateKeyBodyT | undefined }>(
       '/keys/:name/:version?',
-      { schema: { params: NameVersionParams, body: Type.Union([UpdateKeyBody, Type.Null()]) } },
+      { schema: { body: Type.Union([UpdateKeyBody, Type.Null()]) } },
       async (req) => {
         const b = req.body ?? {};
         const policy = releasePolicy(b.release_policy);
@@ -181,18 +179,18 @@ export function keyRoutes(keys: KeyService): FastifyPluginAsync {
       restore: keys.restore,
     });
 
-    app.post<{ Params: NameParamsT }>('/keys/:name/rotate', { schema: { params: NameParams } }, async (req) =>
+    app.post<{ Params: NameParamsT }>('/keys/:name/rotate', async (req) =>
       renderKey(await keys.rotate(req.vault, req.params.name), req.vault, req.apiVersion),
     );
 
-    app.get<{ Params: NameParamsT }>('/keys/:name/rotationpolicy', { schema: { params: NameParams } }, async (req) => {
+    app.get<{ Params: NameParamsT }>('/keys/:name/rotationpolicy', async (req) => {
       const key = lifecycle.get(req.vault, req.params.name);
       return renderRotationPolicy(req.vault, key.name, keys.rotation.get(req.vault, key.name));
     });
 
     app.put<{ Params: NameParamsT; Body: Static<typeof RotationPolicyBody> }>(
       '/keys/:name/rotationpolicy',
-      { schema: { params: NameParams, body: RotationPolicyBody } },
+      { schema: { body: RotationPolicyBody } },
       async (req) => {
         const key = lifecycle.get(req.vault, req.params.name);
         const policy = keys.rotation.set(req.vault, key.name, req.body as Parameters<KeyService['rotation']['set']>[2]);
@@ -206,16 +204,15 @@ export function keyRoutes(keys: KeyService): FastifyPluginAsync {
 
     // Crypto operations, on an explicit version or (from 7.x clients) on the versionless path.
     for (const suffix of ['', '/:version']) {
-      const params = suffix ? NameVersionParams : NameParams;
-      app.post<{ Params: NameVersionParamsT; Body: OperationBodyT }>(`/keys/:name${suffix}/sign`, { schema: { params, body: OperationBody } }, async (req) => {
+      app.post<{ Params: NameVersionParamsT; Body: OperationBodyT }>(`/keys/:name${suffix}/sign`, { schema: { body: OperationBody } }, async (req) => {
         const r = keys.sign(req.vault, req.params.name, req.params.version, req.body.alg, fromBase64url(req.body.value, 'value'));
         return { kid: objectUrl(req.vault, 'keys', r.key.name, r.key.version), value: toBase64url(r.value) };
       });
-      app.post<{ Params: NameVersionParamsT; Body: VerifyBodyT }>(`/keys/:name${suffix}/verify`, { schema: { params, body: VerifyBody } }, async (req) => ({
+      app.post<{ Params: NameVersionParamsT; Body: VerifyBodyT }>(`/keys/:name${suffix}/verify`, { schema: { body: VerifyBody } }, async (req) => ({
         value: keys.verify(req.vault, req.params.name, req.params.version, req.body.alg, fromBase64url(req.body.digest, 'digest'), fromBase64url(req.body.value, 'value')),
       }));
       for (const [path, op] of CRYPTO_ROUTES) {
-        app.post<{ Params: NameVersionParamsT; Body: OperationBodyT }>(`/keys/:name${suffix}/${path}`, { schema: { params, body: OperationBody } }, async (req) => {
+        app.post<{ Params: NameVersionParamsT; Body: OperationBodyT }>(`/keys/:name${suffix}/${path}`, { schema: { body: OperationBody } }, async (req) => {
           const b = req.body;
           const r = keys.crypt(req.vault, req.params.name, req.params.version, op, {
             alg: b.alg,
@@ -233,7 +230,7 @@ export function keyRoutes(keys: KeyService): FastifyPluginAsync {
       }
       // Secure key release: the signed result carries the request and the key bundle with key_hsm (the key wrapped
       // for the target), as a recorded service response does.
-      app.post<{ Params: NameVersionParamsT; Body: ReleaseBodyT }>(`/keys/:name${suffix}/release`, { schema: { params, body: ReleaseBody } }, async (req) => {
+      app.post<{ Params: NameVersionParamsT; Body: ReleaseBodyT }>(`/keys/:name${suffix}/release`, { schema: { body: ReleaseBody } }, async (req) => {
         const nonce = given(req.body.nonce);
         const enc = given(req.body.enc);
         const r = keys.release(req.vault, req.params.name, req.params.version, {
@@ -247,7 +244,7 @@ export function keyRoutes(keys: KeyService): FastifyPluginAsync {
         const response = { key: { ...bundle, key: { ...(bundle['key'] as Json), key_hsm: r.keyHsm } } };
         return { value: keys.signRelease({ request, response }) };
       });
-      app.get<{ Params: NameVersionParamsT }>(`/keys/:name${suffix}/attestation`, { schema: { params } }, async (req) =>
+      app.get<{ Params: NameVersionParamsT }>(`/keys/:name${suffix}/attestation`, async (req) =>
         renderKey(keys.attestation(req.vault, req.params.name, req.params.version), req.vault, req.apiVersion),
       );
     }

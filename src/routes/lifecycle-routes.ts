@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DeletedInfo, DeletedVersion, Lifecycle, ObjectVersion } from '../domain/lifecycle.js';
 import type { VaultContext } from '../domain/vaults.js';
 import { renderPage, type Json } from './render.js';
-import { BackupBody, ListQuery, NameParams, type BackupBodyT, type ListQueryT, type NameParamsT } from './schemas.js';
+import { BackupBody, ListQuery, type BackupBodyT, type ListQueryT, type NameParamsT } from './schemas.js';
 
 /**
  * The routes every object collection has, written once: delete, list, list versions, the deleted collection (list,
@@ -35,7 +35,7 @@ export function registerLifecycleRoutes<B>(app: FastifyInstance, c: CollectionRo
   const page = <T>(req: FastifyRequest, p: { items: T[]; next: string | null }, render: (v: T) => Json, path: string, q: ListQueryT) =>
     renderPage(p, render, req.vault, path, req.apiVersion, q.maxresults);
 
-  app.delete<{ Params: NameParamsT }>(`/${collection}/:name`, { schema: { params: NameParams } }, async (req) => {
+  app.delete<{ Params: NameParamsT }>(`/${collection}/:name`, async (req) => {
     const v = remove(req.vault, req.params.name);
     return c.bundle(v, req.vault, req.apiVersion, v.deleted);
   });
@@ -48,7 +48,7 @@ export function registerLifecycleRoutes<B>(app: FastifyInstance, c: CollectionRo
 
   app.get<{ Params: NameParamsT; Querystring: ListQueryT }>(
     `/${collection}/:name/versions`,
-    { schema: { params: NameParams, querystring: ListQuery } },
+    { schema: { querystring: ListQuery } },
     async (req) => {
       const q = req.query;
       const p = lifecycle.listVersions(req.vault, req.params.name, q.maxresults, q.$skiptoken);
@@ -64,21 +64,21 @@ export function registerLifecycleRoutes<B>(app: FastifyInstance, c: CollectionRo
     return page(req, { ...p, items: keep(p.items, q) }, render, `/${deletedCollection}`, q);
   });
 
-  app.get<{ Params: NameParamsT }>(`/${deletedCollection}/:name`, { schema: { params: NameParams } }, async (req) => {
+  app.get<{ Params: NameParamsT }>(`/${deletedCollection}/:name`, async (req) => {
     const v = lifecycle.getDeleted(req.vault, req.params.name);
     return c.bundle(v, req.vault, req.apiVersion, v.deleted);
   });
 
-  app.delete<{ Params: NameParamsT }>(`/${deletedCollection}/:name`, { schema: { params: NameParams } }, async (req, reply) => {
+  app.delete<{ Params: NameParamsT }>(`/${deletedCollection}/:name`, async (req, reply) => {
     purge(req.vault, req.params.name);
     return reply.code(204).send();
   });
 
-  app.post<{ Params: NameParamsT }>(`/${deletedCollection}/:name/recover`, { schema: { params: NameParams } }, async (req) =>
+  app.post<{ Params: NameParamsT }>(`/${deletedCollection}/:name/recover`, async (req) =>
     c.bundle(recover(req.vault, req.params.name), req.vault, req.apiVersion),
   );
 
-  app.post<{ Params: NameParamsT }>(`/${collection}/:name/backup`, { schema: { params: NameParams } }, async (req) => ({
+  app.post<{ Params: NameParamsT }>(`/${collection}/:name/backup`, async (req) => ({
     value: await c.backup(req.vault, req.params.name),
   }));
 

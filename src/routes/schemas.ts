@@ -5,10 +5,18 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 /** A field clients may send as null or leave out: the service treats both alike. */
 export const Nullable = <T extends TSchema>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
 
-export const NameParams = Type.Object({ name: Type.String() });
-export const NameVersionParams = Type.Object({ name: Type.String(), version: Type.Optional(Type.String()) });
-export type NameParamsT = Static<typeof NameParams>;
-export type NameVersionParamsT = Static<typeof NameVersionParams>;
+/*
+ * Path parameters have types but no schema: the router only ever hands over strings, so a schema would check nothing,
+ * and would cost ajv's load and a compile on the first GET after start-up (docs/performance.md). Names and versions
+ * are checked by the domain.
+ */
+export interface NameParamsT {
+  name: string;
+}
+export interface NameVersionParamsT {
+  name: string;
+  version?: string;
+}
 
 /** The query of every list: a page size, the skip token of a nextLink, and (certificates) includePending. */
 export const ListQuery = Type.Object({

@@ -7,8 +7,6 @@ import { registerLifecycleRoutes } from './lifecycle-routes.js';
 import { objectUrl, renderAttributes, withDeleted, type Json } from './render.js';
 import {
   AttributesInput,
-  NameParams,
-  NameVersionParams,
   Tags,
   given,
   Nullable,
@@ -52,7 +50,7 @@ export function secretRoutes(secrets: SecretService): FastifyPluginAsync {
   return async (app) => {
     app.put<{ Params: NameParamsT; Body: SetSecretBodyT }>(
       '/secrets/:name',
-      { schema: { params: NameParams, body: SetSecretBody } },
+      { schema: { body: SetSecretBody } },
       async (req) => {
         const b = req.body;
         const s = secrets.set(req.vault, req.params.name, {
@@ -65,13 +63,13 @@ export function secretRoutes(secrets: SecretService): FastifyPluginAsync {
       },
     );
 
-    app.get<{ Params: NameVersionParamsT }>('/secrets/:name/:version?', { schema: { params: NameVersionParams } }, async (req) =>
+    app.get<{ Params: NameVersionParamsT }>('/secrets/:name/:version?', async (req) =>
       renderSecret(secrets.get(req.vault, req.params.name, req.params.version), req.vault, req.apiVersion, { value: true }),
     );
 
     app.patch<{ Params: NameVersionParamsT; Body: UpdateSecretBodyT | undefined }>(
       '/secrets/:name/:version?',
-      { schema: { params: NameVersionParams, body: Type.Union([UpdateSecretBody, Type.Null()]) } },
+      { schema: { body: Type.Union([UpdateSecretBody, Type.Null()]) } },
       async (req) => {
         const b = req.body ?? {};
         const attributes = given(b.attributes);

@@ -95,6 +95,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     // Names go up to 127 characters and tokens further; find-my-way's default of 100 would turn them into 404s.
     routerOptions: { maxParamLength: 2048, caseSensitive: false, ignoreDuplicateSlashes: true, ignoreTrailingSlash: false },
+    // Key Vault has no HEAD operations (the one HEAD route, ARM's resource-group check, is declared); a HEAD twin of
+    // every GET would be a third of all routes to register at start-up.
+    exposeHeadRoutes: false,
     requestIdHeader: 'x-ms-client-request-id',
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
