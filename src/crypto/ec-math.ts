@@ -13,12 +13,19 @@ export const mod = (value: bigint, m: bigint): bigint => {
 
 /** Inverse modulo a prime by the extended Euclidean algorithm, which beats Fermat's pow for BigInt. */
 export function modInverse(value: bigint, m: bigint): bigint {
-  let [oldR, r] = [mod(value, m), m];
-  let [oldS, s] = [1n, 0n];
+  // Plain temporaries, not destructuring swaps: those allocate two arrays per step, and a 256-bit inverse takes ~150.
+  let oldR = mod(value, m);
+  let r = m;
+  let oldS = 1n;
+  let s = 0n;
   while (r !== 0n) {
     const q = oldR / r;
-    [oldR, r] = [r, oldR - q * r];
-    [oldS, s] = [s, oldS - q * s];
+    const nextR = oldR - q * r;
+    oldR = r;
+    r = nextR;
+    const nextS = oldS - q * s;
+    oldS = s;
+    s = nextS;
   }
   if (oldR !== 1n) throw new RangeError('not invertible');
   return mod(oldS, m);

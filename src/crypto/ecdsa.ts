@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { bigintFromBytes, bigintToBytes, bitLength } from './bytes.js';
 import type { CurveParams } from './ec-curves.js';
 import { doubleScalarMultiply, isOnCurve, mod, modInverse, type AffinePoint } from './ec-math.js';
 import { multiplyBase } from './ec-native.js';
+import { pooledRandomBytes } from './random.js';
 import { badInput } from './errors.js';
 
 /*
@@ -23,7 +23,7 @@ function randomNonce(curve: CurveParams): bigint {
   const bytes = Math.ceil(nBits / 8);
   const topMask = 0xff >> (bytes * 8 - nBits);
   for (;;) {
-    const candidate = randomBytes(bytes);
+    const candidate = pooledRandomBytes(bytes);
     candidate[0] = (candidate[0] ?? 0) & topMask;
     const k = bigintFromBytes(candidate);
     if (k >= 1n && k < curve.n) return k;

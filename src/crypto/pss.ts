@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { sameBytes } from './bytes.js';
 import { badInput } from './errors.js';
 import { HASH_BYTES, type HashName } from './hashes.js';
+import { pooledRandomBytes } from './random.js';
 
 /*
  * EMSA-PSS from RFC 8017 section 9.1, over a digest the client already computed, with MGF1 on the same hash
@@ -35,7 +36,7 @@ export function emsaPssEncode(mHash: Buffer, emBits: number, hash: HashName): Bu
   const hLen = HASH_BYTES[hash];
   const emLen = Math.ceil(emBits / 8);
   if (emLen < 2 * hLen + 2) throw badInput('the RSA key is too short for this PSS algorithm');
-  const salt = randomBytes(hLen);
+  const salt = pooledRandomBytes(hLen);
   const h = saltedHash(mHash, salt, hash);
   // DB = PS (zeros) || 0x01 || salt
   const db = Buffer.alloc(emLen - hLen - 1);
