@@ -31,7 +31,7 @@ describe('secrets at rest', () => {
     expect((await child.request('PUT', '/secrets/mode-check', { value: 'x' })).status).toBe(200);
     expect(mode(dataDir)).toBe(0o700);
     expect(mode(path.join(dataDir, 'tls'))).toBe(0o700);
-    const files = ['kyanite.db', 'kyanite.db-wal', 'kyanite.db-shm', 'tls/ca-key.pem'];
+    const files = ['kyanite.db', 'kyanite.db-wal', 'kyanite.db-shm', 'tls/ca-key.pem', 'tls/leaf-key.pem'];
     for (const f of files) expect(mode(path.join(dataDir, f)).toString(8), f).toBe('600');
     console.log(`[at-rest] modes: data dir and tls/ 0700; ${files.join(', ')} 0600`);
   });
