@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 
 /**
  * Backup blobs are JWE (dir + A256GCM) under a key that belongs to one data dir: opaque to clients, and any change
@@ -16,8 +17,10 @@ export interface BackupSealer {
   open(blob: string): Promise<unknown | undefined>;
 }
 
-// node-jose costs ~160 ms to load; only backup and restore need it, so it loads on their first use.
-const loadJose = async () => (await import('node-jose')).default;
+// node-jose costs ~160 ms to load; only backup and restore need it, so it loads on their first use. It is required
+// rather than imported: the bundled command is a CommonJS script run from a V8 code cache (scripts/bundle.mjs), where
+// import() of a package is not available, and node-jose is CommonJS itself.
+const loadJose = async (): Promise<typeof import('node-jose')> => createRequire(import.meta.url)('node-jose') as typeof import('node-jose');
 
 export function createBackupSealer(keyJson: string): BackupSealer {
   let keyPromise: Promise<import('node-jose').JWK.Key> | undefined;

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseAccessPolicies } from '../arm/access-policies.js';
 import type { Domain } from '../domain/index.js';
@@ -13,8 +14,9 @@ export const SEED_FORMATS: readonly SeedFormat[] = ['json', 'yaml'];
 /** YAML for .yaml/.yml, JSON otherwise (YAML reads JSON too, but JSON.parse reports JSON mistakes better). */
 export const formatOfPath = (file: string): SeedFormat => (/\.ya?ml$/i.test(file) ? 'yaml' : 'json');
 
-// The YAML library (~50 ms to load) is needed only for YAML seed files and exports, so it is loaded on first use.
-const yaml = async () => (await import('yaml')).default;
+// The YAML library (~50 ms to load) is needed only for YAML seed files and exports, so it is loaded on first use, and
+// required rather than imported for the same reason as node-jose (src/crypto/backup-blob.ts).
+const yaml = async (): Promise<typeof import('yaml')> => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 export async function renderSeed(doc: SeedDocument, format: SeedFormat): Promise<string> {
   // lineWidth 0: base64 and PEM values stay unfolded, as they were exported.

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * The entry of the bundled `kyanite` command (dist/bundle/kyanite.mjs, made by scripts/bundle.mjs): it runs the
+ * bundle, dist/bundle/kyanite.cjs, through a V8 code cache that the build wrote next to it.
+ *
+ * Why: compiling a megabyte of JavaScript is the largest part of Kyanite's start-up after Node's own. Node 20 keeps
+ * no compile cache for ES modules, but vm.Script takes V8's cached data for a CommonJS script. A cache that does not
+ * fit this node binary or its flags (`--cpu-prof`, say) is rejected by V8 and the script is compiled as usual, so the
+ * cache only ever saves time. Only this file lives in dist/server/ too (as the tsc output of every module does);
+ * there it is not used.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+
+const bundle = fileURLToPath(new URL('./kyanite.cjs', import.meta.url));
+const cacheFile = `${bundle}.cache`;
+
+const readIfPresent = (file: string): Buffer | undefined => {
+  try {
+    return fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+};
+
+const source = fs.readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
+const cachedData = readIfPresent(cacheFile);
+// The same wrapper Node puts around a CommonJS module, so the bundle sees require, module and __filename as usual.
+const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  filename: bundle,
+  ...(cachedData && { cachedData }),
+});
+const bundleModule = { exports: {} };
+// The build (scripts/bundle.mjs) runs `kyanite --help` once with this set, when every module has been evaluated.
+if (process.env['KYANITE_WRITE_CODE_CACHE'] === '1') {
+  process.once('exit', () => {
+    fs.writeFileSync(cacheFile, script.createCachedData());
+    // Readable by whoever runs the command (the container's node user, say): Kyanite's umask 077 made it 0600.
+    fs.chmodSync(cacheFile, 0o644);
+  });
+}
+(script.runInThisContext() as (...args: unknown[]) => void)(
+  bundleModule.exports,
+  createRequire(bundle),
+  bundleModule,
+  bundle,
+  fileURLToPath(new URL('.', import.meta.url)),
+);
