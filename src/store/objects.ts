@@ -57,7 +57,7 @@ export interface ObjectStore {
   deleteVault(vault: string): void;
 }
 
-/** Most objects whose name row and latest version are kept in memory; the least recently read go first. */
+/** Most objects whose name row and latest version are kept in memory; the first cached go first. */
 export const READ_CACHE_LIMIT = 1000;
 
 interface CachedObject {
@@ -89,19 +89,22 @@ class ReadCache {
   }
 
   read<F extends keyof CachedObject>(key: string | undefined, field: F, load: () => CachedObject[F]): CachedObject[F] {
-    if (key === undefined || this.#db.inTransaction) return load();
+    if (key === undefined) return load();
     let entry = this.#entries.get(key);
-    if (entry !== undefined) {
-      // Re-inserted so that the Map's order stays least-recently-read first.
-      this.#entries.delete(key);
-      this.#entries.set(key, entry);
-    } else {
-      entry = {};
-      this.#entries.set(key, entry);
-      if (this.#entries.size > READ_CACHE_LIMIT) this.#entries.delete(this.#entries.keys().next().value!);
+    let row = entry?.[field];
+    if (row === undefined) {
+      row = load() ?? null;
+      // A hit inside a transaction is still right: a write to the object would have forgotten it first. A fill is
+      // not: it could hold the transaction's own writes, which a rollback takes back.
+      if (!this.#db.inTransaction) {
+        if (entry === undefined) {
+          entry = {};
+          this.#entries.set(key, entry);
+          if (this.#entries.size > READ_CACHE_LIMIT) this.#entries.delete(this.#entries.keys().next().value!);
+        }
+        entry[field] = row;
+      }
     }
-    if (entry[field] === undefined) entry[field] = load() ?? null;
-    const row = entry[field];
     return (row === null ? undefined : { ...row }) as CachedObject[F];
   }
 
