@@ -1,10 +1,11 @@
 /**
  * The parts of Kyanite's TLS certificates that need no certificate library: which names a leaf
- * carries, how long certificates last, and how Node prints a leaf's names.
+ * carries, how long certificates last, how Node prints a leaf's names, and what makes a CA usable.
  *
  * Kept apart from x509-tls.ts so that src/server/tls.ts can check the leaf it kept on disk at start
  * without loading @peculiar/x509, which costs more start-up time than anything else it does.
  */
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 
 const HOUR_MS = 3_600_000;
@@ -91,4 +92,20 @@ function ipv6Groups(address: string): number[] {
   if (tail === undefined) return left;
   const right = parse(tail);
   return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+export const isP256 = (key: KeyObject): boolean =>
+  key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+
+/**
+ * Parses a CA certificate and its PKCS#8 (or SEC1) private key PEM, and checks they belong
+ * together, are a CA, and use P-256. Throws a plain Error saying what is wrong otherwise.
+ */
+export function checkCaPair(certPem: string, keyPem: string): { cert: X509Certificate; key: KeyObject } {
+  const cert = new X509Certificate(certPem);
+  const key = createPrivateKey(keyPem);
+  if (!isP256(key)) throw new Error('the CA key is not an ECDSA P-256 key');
+  if (!cert.checkPrivateKey(key)) throw new Error('the CA certificate and private key do not match');
+  if (!cert.ca) throw new Error('the CA certificate is not a CA (basicConstraints CA:true missing)');
+  return { cert, key };
 }

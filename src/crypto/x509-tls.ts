@@ -6,11 +6,12 @@
  * generated in about a millisecond (RSA-2048 takes tens to hundreds) and every TLS client
  * Kyanite cares about accepts them.
  */
-import { createPrivateKey, createPublicKey, KeyObject, randomBytes, webcrypto } from 'node:crypto';
+import { createPublicKey, KeyObject, randomBytes, webcrypto } from 'node:crypto';
 import { x509 } from './x509-lib.js';
 import {
   CA_BACKDATE_MS,
   CA_VALIDITY_MS,
+  checkCaPair,
   LEAF_BACKDATE_MS,
   LEAF_VALIDITY_MS,
   leafAltNames,
@@ -85,22 +86,12 @@ export async function createCaCertificate(
 }
 
 /**
- * Parses a CA certificate and its PKCS#8 (or SEC1) private key PEM, and checks they belong
- * together, are a CA, and use P-256. Throws a plain Error saying what is wrong otherwise.
+ * A CA ready to sign from its certificate and private key PEM, after checkCaPair's checks (P-256,
+ * matching, a CA). Throws a plain Error saying what is wrong otherwise.
  */
 export async function loadCertificateAuthority(certPem: string, keyPem: string): Promise<CertificateAuthority> {
+  const { key: privateKey } = checkCaPair(certPem, keyPem);
   const cert = new x509.X509Certificate(certPem);
-  const privateKey = createPrivateKey(keyPem);
-  if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw new Error('the CA key is not an ECDSA P-256 key');
-  }
-  const derivedSpki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
-  if (!derivedSpki.equals(Buffer.from(cert.publicKey.rawData))) {
-    throw new Error('the CA certificate and private key do not match');
-  }
-  if (cert.getExtension(x509.BasicConstraintsExtension)?.ca !== true) {
-    throw new Error('the CA certificate is not a CA (basicConstraints CA:true missing)');
-  }
   const signingKey = await webcrypto.subtle.importKey(
     'pkcs8',
     privateKey.export({ type: 'pkcs8', format: 'der' }),
@@ -114,13 +105,6 @@ export async function loadCertificateAuthority(certPem: string, keyPem: string):
     (await x509.SubjectKeyIdentifierExtension.create(cert.publicKey)).keyId;
   return { certPem: cert.toString('pem'), cert, signingKey, keyId };
 }
-
-/**
- * Whether the CA is past its end date. Only the end counts: a clock that runs behind must not make
- * Kyanite replace a CA that clients already trust.
- */
-export const caHasExpired = (ca: CertificateAuthority, now = new Date()): boolean =>
-  now.getTime() >= ca.cert.notAfter.getTime();
 
 /**
  * A TLS server certificate for `hostname` (a DNS name or IP literal, already normalized), signed

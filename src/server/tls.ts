@@ -11,11 +11,11 @@
  * neither loads the certificate library (the costliest module Kyanite loads) nor signs anything;
  * the library is imported only when a certificate must actually be made.
  */
-import { createPrivateKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { leafAltNames, normalizeHostname, subjectAltNameText } from '../crypto/tls-names.js';
+import { checkCaPair, isP256, leafAltNames, normalizeHostname, subjectAltNameText } from '../crypto/tls-names.js';
 // Types only: erased from the output, so importing them loads nothing.
 import type { CertificateAuthority } from '../crypto/x509-tls.js';
 
@@ -290,18 +290,10 @@ async function caOnDisk(dataDir: string): Promise<LocalCa> {
   return { ...ca, caPath, leafKeyPem: leaf.keyPem, localhost: leaf.localhost };
 }
 
-/**
- * The CA certificate from disk, after the checks loadCertificateAuthority makes (P-256 key that
- * fits a CA certificate), here with node:crypto so that a restart needs no certificate library.
- */
+/** The CA certificate from disk once checkCaPair accepts it with its key: node:crypto only, so a restart needs no library. */
 function checkCa(dir: string, certPem: string, keyPem: string): X509Certificate {
   try {
-    const cert = new X509Certificate(certPem);
-    const key = createPrivateKey(keyPem);
-    if (!isP256(key)) throw new Error('the CA key is not an ECDSA P-256 key');
-    if (!cert.checkPrivateKey(key)) throw new Error('the CA certificate and private key do not match');
-    if (!cert.ca) throw new Error('the CA certificate is not a CA (basicConstraints CA:true missing)');
-    return cert;
+    return checkCaPair(certPem, keyPem).cert;
   } catch (err) {
     throw unusableCa(dir, err);
   }
@@ -363,9 +355,6 @@ async function newCa(library: X509Tls): Promise<{ ca: CertificateAuthority; keyP
 
 /** Whether a leaf ending at `notAfter` outlives the in-memory cache period, so serving it is safe until re-checked. */
 const lastsLongEnough = (notAfter: number, now = Date.now()): boolean => notAfter - now > TLS_CACHE_TTL_MS;
-
-const isP256 = (key: KeyObject): boolean =>
-  key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
 
 /** A lazy promise: `make` runs on the first call, and every call shares its result. */
 function once<T>(make: () => Promise<T>): () => Promise<T> {
