@@ -6,8 +6,8 @@
  * Why: compiling a megabyte of JavaScript is the largest part of Kyanite's start-up after Node's own. Node 20 keeps
  * no compile cache for ES modules, but vm.Script takes V8's cached data for a CommonJS script. A cache that does not
  * fit this node binary or its flags (`--cpu-prof`, say) is rejected by V8 and the script is compiled as usual, so the
- * cache only ever saves time. Only this file lives in dist/server/ too (as the tsc output of every module does);
- * there it is not used.
+ * cache only ever saves time. tsc also compiles this file into dist/server/launch.js like every module; that copy
+ * is only the input of the bundle.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,7 +33,7 @@ const script = new vm.Script(`(function (exports, require, module, __filename, _
   ...(cachedData && { cachedData }),
 });
 const bundleModule = { exports: {} };
-// The build (scripts/bundle.mjs) runs `kyanite --help` once with this set, when every module has been evaluated.
+// The build (scripts/bundle.mjs) starts Kyanite once with this set and stops it: the cache then holds what start-up compiles.
 if (process.env['KYANITE_WRITE_CODE_CACHE'] === '1') {
   process.once('exit', () => {
     fs.writeFileSync(cacheFile, script.createCachedData());

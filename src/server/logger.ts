@@ -24,10 +24,10 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   };
 }
 
-/** One line per request, written when the response has gone. */
 /** Levels at which request lines are written. */
 const LOGS_INFO = new Set(['trace', 'debug', 'info']);
 
+/** One line per request, written when the response has gone. */
 export function logRequest(
   log: FastifyBaseLogger,
   request: { method: string; url: string; id: string },

@@ -203,7 +203,6 @@ export function formatName(der: ArrayBuffer): string {
   return rdns.reverse().join(', ');
 }
 
-
 function keyUsageFlags(names: readonly string[]): number {
   let flags = 0;
   for (const name of names) {
