@@ -1,25 +1,24 @@
 import { createHash } from 'node:crypto';
-import { KeyVaultManagementClient } from '@azure/arm-keyvault';
+import type { KeyVaultManagementClient } from '@azure/arm-keyvault';
 import { CryptographyClient, KeyClient } from '@azure/keyvault-keys';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { armClient, clientOptions as optionsFor, TENANT } from '../helpers/arm-sdk.js';
 import { startTestServer, staticCredential, type TestServer } from '../helpers/server.js';
 
 /** @azure/arm-keyvault's vault sub-resources against Kyanite: keys, secrets, private endpoint connections. */
 
-const SUB = '00000000-0000-0000-0000-000000000000';
-const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const RG = 'rg-objects';
 const VAULT = 'kv-objects-sdk';
 
 let server: TestServer;
 let arm: KeyVaultManagementClient;
 let vaultUri: string;
-const clientOptions = () => ({ agent: server.agent, retryOptions: { maxRetries: 0 } });
+const clientOptions = () => optionsFor(server);
 
 beforeAll(async () => {
   server = await startTestServer();
-  arm = new KeyVaultManagementClient(staticCredential, SUB, { endpoint: server.k.url, ...clientOptions() });
+  arm = armClient(server);
   const vault = await arm.vaults.beginCreateOrUpdateAndWait(RG, VAULT, {
     location: 'westeurope',
     properties: { tenantId: TENANT, sku: { family: 'A', name: 'standard' }, accessPolicies: [] },

@@ -1,10 +1,9 @@
-import { KeyVaultManagementClient, type Vault } from '@azure/arm-keyvault';
+import type { KeyVaultManagementClient, Vault } from '@azure/arm-keyvault';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { armClient, clientOptions, SUB, TENANT } from '../helpers/arm-sdk.js';
 import { startTestServer, staticCredential, type TestServer } from '../helpers/server.js';
 
-const SUB = '00000000-0000-0000-0000-000000000000';
-const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const RG = 'rg-sdk';
 const LOCATION = 'westeurope';
 
@@ -12,11 +11,7 @@ let server: TestServer;
 let arm: KeyVaultManagementClient;
 beforeAll(async () => {
   server = await startTestServer();
-  arm = new KeyVaultManagementClient(staticCredential, SUB, {
-    endpoint: server.k.url,
-    agent: server.agent,
-    retryOptions: { maxRetries: 0 },
-  });
+  arm = armClient(server);
 });
 afterAll(async () => server?.stop());
 
@@ -38,7 +33,7 @@ const create = (name: string, extra: Record<string, unknown> = {}): Promise<Vaul
     },
   });
 
-const secrets = (vaultUri: string) => new SecretClient(vaultUri, staticCredential, { agent: server.agent, retryOptions: { maxRetries: 0 } });
+const secrets = (vaultUri: string) => new SecretClient(vaultUri, staticCredential, clientOptions(server));
 
 describe('@azure/arm-keyvault against Kyanite', () => {
   it('creates a vault that serves the data plane at its vaultUri', async () => {
