@@ -1,5 +1,6 @@
-import { SecretClient } from '@azure/keyvault-secrets';
+import { SecretClient, type KeyVaultSecret } from '@azure/keyvault-secrets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/index.js';
 import { startTestServer, staticCredential, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -107,5 +108,32 @@ describe.each(cases)('@azure/keyvault-secrets on $label', ({ vault, verify }) =>
 
   it('reports a missing secret with the service error', async () => {
     await expect(client().getSecret(name('missing'))).rejects.toMatchObject({ statusCode: 404, code: 'SecretNotFound' });
+  });
+});
+
+describe('@azure/keyvault-secrets against a durable store (group commit)', () => {
+  let durable: TestServer;
+  beforeAll(async () => {
+    durable = await startTestServer({ inMemory: false });
+  });
+  afterAll(async () => durable?.stop());
+
+  it('acknowledges every one of concurrent setSecret calls only once it is on disk, and refuses a bad one alone', async () => {
+    const c = new SecretClient(durable.vaultUrl('kv1'), staticCredential, { agent: durable.agent, retryOptions: { maxRetries: 0 } });
+    const set = await Promise.all(Array.from({ length: 20 }, (_, i) => c.setSecret('burst', `v${i}`)));
+    // A name the service refuses, sent in the same burst as good writes: a 400 for it, nothing lost for the others.
+    const [refused, ...more] = await Promise.allSettled([c.setSecret('not_a_name', 'x'), c.setSecret('burst', 'last')]);
+    expect(refused).toMatchObject({ status: 'rejected', reason: { statusCode: 400, code: 'BadParameter' } });
+    expect(more[0]).toMatchObject({ status: 'fulfilled' });
+
+    // Another connection to the database file, as a restarted process would open it, finds every acknowledged version.
+    const other = openStore({ dataDir: durable.k.config.dataDir });
+    try {
+      const onDisk = other.objects.allVersions('kv1', 'secret', 'burst').map((r) => r.version);
+      const acknowledged = [...set, (more[0] as PromiseFulfilledResult<KeyVaultSecret>).value].map((s) => s.properties.version!);
+      expect(onDisk.sort()).toEqual(acknowledged.sort());
+    } finally {
+      other.close();
+    }
   });
 });

@@ -167,6 +167,14 @@ describe('the challenge and the api-version', () => {
     expect((await t.call('GET', '/secrets/x', undefined, { host: 'kv1.vault.localhost:8443' })).statusCode).toBe(404);
   });
 
+  it('answers HEAD, which Key Vault does not define, like an unknown route: the challenge, then a 404', async () => {
+    await t.call('PUT', '/secrets/headless', { value: 'v' });
+    const anonymous = await t.app.inject({ method: 'HEAD', url: '/secrets/headless?api-version=7.5', headers: { host: 'localhost:8443' } });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toBe('Bearer authorization="https://localhost:8443", resource="https://vault.azure.net"');
+    expect((await t.call('HEAD', '/secrets/headless')).statusCode).toBe(404);
+  });
+
   it('requires a known api-version', async () => {
     const missing = await t.app.inject({ method: 'GET', url: '/secrets', headers: { authorization: 'Bearer x' } });
     expect(missing.statusCode).toBe(400);
