@@ -12,7 +12,7 @@ import { registerJsonParser } from './json.js';
 import { logRequest } from './logger.js';
 import { registerGroupCommit } from './group-commit.js';
 import { registerChaos, type ChaosOptions } from './chaos.js';
-import { DEFAULT_LIMITS, applyServerLimits, clientErrorHandler, frameworkErrors, rejectAmbiguousHost, serverCreationOptions, type ServerLimits } from './limits.js';
+import { BODY_LIMIT, DEFAULT_LIMITS, applyServerLimits, clientErrorHandler, frameworkErrors, rejectAmbiguousHost, serverCreationOptions, tlsCreationOptions, type ServerLimits } from './limits.js';
 
 export interface AppOptions {
   domain: Domain;
@@ -29,9 +29,6 @@ export interface AppOptions {
   /** Group commit of a durable store (src/server/group-commit.ts); without it every write commits on its own. */
   commits?: CommitBatch;
 }
-
-/** The request body limit: a 25 KiB secret, a PFX or a key import fit many times over. */
-export const BODY_LIMIT = 1024 * 1024;
 
 type Validate = ((data: unknown, context?: unknown) => unknown) & { errors?: unknown; schemaEnv?: unknown };
 type CompileRoute<F> = (route: { schema: unknown; method?: string; url?: string }) => F;
@@ -86,7 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const app = Fastify({
     logger: options.logger ?? false,
-    ...(options.https ? { https: { ...options.https, ...serverCreationOptions(limits) } } : { http: serverCreationOptions(limits) }),
+    ...(options.https ? { https: { ...options.https, ...serverCreationOptions(limits), ...tlsCreationOptions(limits) } } : { http: serverCreationOptions(limits) }),
     requestTimeout: limits.requestTimeoutMs,
     clientErrorHandler,
     frameworkErrors,

@@ -1,19 +1,21 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KeyVaultError, badParameter, payloadTooLarge, routeNotFound, unauthorized } from '../domain/errors.js';
 import { challengeHeader, parseHost } from './hosts.js';
+import { BODY_LIMIT } from './limits.js';
 
 /**
  * The only writer of error bodies. Domain and hook errors arrive as KeyVaultError; Fastify's own errors (validation,
  * body parsing, size limits) become the service's 4xx; anything else is a bug and answers 500 with a logged stack.
  * A plane with another error shape (ARM's CloudError has the same envelope) passes a converter through `toError`.
  */
-export function toKeyVaultError(err: unknown): KeyVaultError | undefined {
+export function toKeyVaultError(err: unknown, request?: FastifyRequest): KeyVaultError | undefined {
   if (err instanceof KeyVaultError) return err;
   const e = err as FastifyError;
   if (e.validation) return badParameter(validationMessage(e));
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return payloadTooLarge(Number((e.message.match(/\d+/) ?? ['0'])[0]));
+      // Fastify's message carries no number; the limit is the route's own.
+      return payloadTooLarge(request?.routeOptions.bodyLimit ?? BODY_LIMIT);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new KeyVaultError(415, 'UnsupportedMediaType', 'The request body must be JSON (Content-Type: application/json).');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -43,7 +45,7 @@ export function sendError(reply: FastifyReply, err: KeyVaultError): FastifyReply
 
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const known = toKeyVaultError(err);
+    const known = toKeyVaultError(err, request);
     if (known) {
       request.log.info({ status: known.status, code: known.code }, 'request refused');
       return sendError(reply, known);

@@ -17,6 +17,9 @@ export interface ServerLimits {
   maxConnections: number;
 }
 
+/** The request body limit: a 25 KiB secret, a PFX or a key import fit many times over. */
+export const BODY_LIMIT = 1024 * 1024;
+
 export const DEFAULT_LIMITS: ServerLimits = {
   headersTimeoutMs: 30_000,
   requestTimeoutMs: 60_000,
@@ -36,6 +39,15 @@ export function serverCreationOptions(limits: ServerLimits): http.ServerOptions 
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
   };
+}
+
+/**
+ * TLS options that bound the handshake. Node's default of 120 s let plain TCP connections that never start TLS hold
+ * a connection slot each for two minutes; the handshake is part of getting the request head in, so it gets the
+ * same time as the head.
+ */
+export function tlsCreationOptions(limits: ServerLimits): { handshakeTimeout: number } {
+  return { handshakeTimeout: limits.headersTimeoutMs };
 }
 
 /** Applies the limits that Fastify would otherwise overwrite after creating the server (it sets requestTimeout). */
@@ -69,13 +81,26 @@ function classify(err: NodeJS.ErrnoException): KeyVaultError {
   }
 }
 
+/** Errors of Node's HTTP layer, raised once TLS is up: the only ones that an HTTP answer can reach the client for. */
+const isHttpError = (err: NodeJS.ErrnoException): boolean =>
+  err.code !== undefined && (err.code.startsWith('HPE_') || err.code === 'ERR_HTTP_REQUEST_TIMEOUT');
+
 /**
  * Fastify's clientErrorHandler: Node's parser refused the request (malformed head, headers too large, timeout). The
  * answer is written on the raw socket in the service's error shape, then the connection is closed, since the parser
  * cannot resynchronise on it.
+ *
+ * The https server also routes TLS failures here (a handshake that timed out or failed, a client speaking plain
+ * HTTP). Such a socket has no TLS session to carry an answer: a write on it never completes, so end() would never
+ * finish and the socket would hold its connection slot for good (CLOSE-WAIT once the client gives up). Those, and
+ * any error that is not the HTTP parser's, are destroyed at once.
  */
 export function clientErrorHandler(this: { log: FastifyBaseLogger }, err: NodeJS.ErrnoException, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.destroyed) return;
+  if (!isHttpError(err)) {
+    socket.destroy();
+    return;
+  }
   const known = classify(err);
   this.log.info({ status: known.status, code: err.code }, 'request refused by the HTTP parser');
   if (!socket.writable) {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -39,6 +40,8 @@ describe('limits', () => {
     const res = await send(ts.port, ts.agent, 'PUT', '/secrets/big', { value: 'x'.repeat(1100 * 1024) });
     expect(res.status).toBe(413);
     expect(res.json().error.code).toBe('RequestEntityTooLarge');
+    // The route's real limit, not a number fished out of Fastify's message (which has none: it said "0 bytes").
+    expect(res.json().error.message).toBe('The request body exceeds the limit of 1048576 bytes.');
   });
 
   const timeouts: Array<[string, number, string]> = [
@@ -72,5 +75,42 @@ describe('limits', () => {
     again.destroy();
     for (const s of open) s.destroy();
     console.log('[limits] maxConnections 5: the 6th connection was closed before TLS; after one closed, a new one was accepted');
+  });
+
+  it('gives every slot back when clients never finish the TLS handshake (destroyed, not left in CLOSE-WAIT)', async () => {
+    ts.agent.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    // Fill every slot with plain TCP connections that never start TLS: the handshake timeout (bound by the 1 s
+    // headers timeout) must close each of them on the server's side.
+    const idle = await Promise.all(
+      Array.from({ length: 5 }, () => new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect({ host: '127.0.0.1', port: ts.port }, () => resolve(s));
+        s.once('error', reject);
+      })),
+    );
+    const started = Date.now();
+    const closedByServer = await Promise.all(
+      idle.map((s) => new Promise<number>((resolve) => {
+        s.on('data', () => undefined);
+        s.once('close', () => resolve(Date.now() - started));
+      })),
+    );
+    expect(Math.max(...closedByServer)).toBeLessThan(5000);
+    // The server holds none of them any more, and a real client gets in at once.
+    const count = await new Promise<number>((resolve, reject) => ts.k.app.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    expect(count).toBe(0);
+    const res = await send(ts.port, ts.agent, 'GET', '/_kyanite/health');
+    expect(res.status).toBe(200);
+    console.log(`[limits] 5 idle plain-TCP connections closed by the server after ${Math.max(...closedByServer)} ms; slots free again`);
+  }, 20_000);
+
+  it('closes a client that speaks plain HTTP to the TLS port at once, without holding its slot', async () => {
+    const s = net.connect({ host: '127.0.0.1', port: ts.port });
+    await new Promise((r) => s.once('connect', r));
+    const started = Date.now();
+    s.on('data', () => undefined);
+    s.write('GET /_kyanite/health HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await new Promise((r) => s.once('close', r));
+    expect(Date.now() - started).toBeLessThan(900);
   });
 });
