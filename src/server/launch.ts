@@ -14,6 +14,15 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
+// A stop asked for while the bundle compiles ends the process at once: nothing is open yet. The command replaces
+// these handlers with its graceful stop (main.ts) before it opens anything.
+const stopBeforeStart = () => process.exit(0);
+process.on('SIGTERM', stopBeforeStart);
+process.on('SIGINT', stopBeforeStart);
+// `ps` and `top` say kyanite rather than node; it also tells a supervisor (and the signal test) that the signals are
+// taken from here on.
+process.title = 'kyanite';
+
 const bundle = fileURLToPath(new URL('./kyanite.cjs', import.meta.url));
 const cacheFile = `${bundle}.cache`;
 
