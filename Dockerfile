@@ -11,11 +11,15 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: production dependencies and compiled code only, running as the unprivileged node user.
+# KYANITE_ALLOW_REMOTE: the container's clients come from the container network, never from its loopback, so the
+# image turns protected mode off. Publish the port on the host's loopback only (-p 127.0.0.1:8443:8443), or use
+# KYANITE_AUTH=strict, or everyone who reaches the port can read every secret.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     KYANITE_HOST=0.0.0.0 \
     KYANITE_PORT=8443 \
-    KYANITE_DATA_DIR=/data
+    KYANITE_DATA_DIR=/data \
+    KYANITE_ALLOW_REMOTE=true
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
-import { KeyVaultError } from '../domain/errors.js';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Domain } from '../domain/index.js';
+import { requireLoopbackClient } from './remote-access.js';
 import { exportSeed, SEED_FORMATS, type SeedFormat } from './seed-file.js';
 
 const Advance = Type.Object({ seconds: Type.Number({ minimum: 0, maximum: 100 * 365 * 86400 }) });
@@ -14,15 +14,28 @@ const ExportQuery = Type.Object({ format: Type.Optional(Type.Union(SEED_FORMATS.
  */
 export interface AdminOptions {
   /**
-   * Serve /_kyanite/export. Off under --auth strict: the document holds every secret and private key and this route
-   * takes no token, so there the export is only `kyanite export` on the data dir.
+   * Under --auth strict: throws unless the request carries a valid token of an admin principal. The export holds
+   * every secret and private key, and the clock can purge soft-deleted objects for good and expire every token.
    */
-  exportEnabled: boolean;
+  adminCheck?: (request: FastifyRequest) => void;
 }
 
-export function adminRoutes(domain: Domain, options: AdminOptions = { exportEnabled: true }): FastifyPluginAsync {
+/**
+ * Every admin route answers loopback clients only (src/server/remote-access.ts), and under --auth strict an admin
+ * principal's token only. The hook sits in this plugin, so a route added here cannot miss it.
+ */
+export function adminRoutes(domain: Domain, options: AdminOptions = {}): FastifyPluginAsync {
   const state = () => ({ now: new Date(domain.clock.now()).toISOString(), offsetSeconds: domain.clock.offsetSeconds() });
   return async (app) => {
+    app.addHook('onRequest', (request, _reply, done) => {
+      try {
+        requireLoopbackClient(request);
+        options.adminCheck?.(request);
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    });
     app.get('/_kyanite/clock', async () => state());
     app.post<{ Body: Static<typeof Advance> }>('/_kyanite/clock/advance', { schema: { body: Advance } }, async (req) => {
       domain.clock.advance(req.body.seconds);
@@ -31,9 +44,6 @@ export function adminRoutes(domain: Domain, options: AdminOptions = { exportEnab
     });
     // The same document as `kyanite export`: every secret value and private key, so nothing may cache it.
     app.get<{ Querystring: Static<typeof ExportQuery> }>('/_kyanite/export', { schema: { querystring: ExportQuery } }, async (req, reply) => {
-      if (!options.exportEnabled) {
-        throw new KeyVaultError(403, 'Forbidden', 'The export route is off under --auth strict; run `kyanite export` on the data dir instead.');
-      }
       const format: SeedFormat = req.query.format ?? 'json';
       reply.header('cache-control', 'no-store');
       reply.type(format === 'yaml' ? 'application/yaml; charset=utf-8' : 'application/json; charset=utf-8');

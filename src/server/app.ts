@@ -6,7 +6,8 @@ import type { CommitBatch } from '../store/index.js';
 import { dataPlane } from '../routes/index.js';
 import type { TokenCheck } from './auth.js';
 import { registerErrorHandlers } from './errors.js';
-import { adminRoutes } from './admin.js';
+import { adminRoutes, type AdminOptions } from './admin.js';
+import { registerProtectedMode } from './remote-access.js';
 import { healthRoutes } from './health.js';
 import { registerJsonParser } from './json.js';
 import { logRequest } from './logger.js';
@@ -20,6 +21,13 @@ export interface AppOptions {
   /** Options for https.createServer (key, cert, SNICallback); without them the app serves plain HTTP (tests). */
   https?: ServerOptions;
   tokenCheck?: TokenCheck;
+  /** The admin routes' token check (strict mode); they answer loopback clients only in any case. */
+  adminCheck?: AdminOptions['adminCheck'];
+  /**
+   * Protected mode (src/server/remote-access.ts): answer loopback clients only. The listen address it names in the
+   * refusal.
+   */
+  loopbackOnly?: string;
   /** Extra plugins registered at the root (the token service, the management plane). */
   plugins?: FastifyPluginAsync[];
   /** Timeouts and connection limit of the server (src/server/limits.ts); the defaults otherwise. */
@@ -102,6 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   } as FastifyServerOptions);
 
   applyServerLimits(app.server, limits, app.log);
+  if (options.loopbackOnly !== undefined) registerProtectedMode(app, options.loopbackOnly);
   registerErrorHandlers(app);
   registerJsonParser(app);
   rejectAmbiguousHost(app);
@@ -121,8 +130,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(healthRoutes());
-  // A token check is configured only under --auth strict.
-  await app.register(adminRoutes(options.domain, { exportEnabled: options.tokenCheck === undefined }));
+  await app.register(adminRoutes(options.domain, options.adminCheck ? { adminCheck: options.adminCheck } : {}));
   for (const plugin of options.plugins ?? []) await app.register(plugin);
   await app.register(dataPlane({ domain: options.domain, ...(options.tokenCheck && { tokenCheck: options.tokenCheck }) }));
   return app;

@@ -165,3 +165,33 @@ export function strictArmCheck(options: StrictAuthOptions): TokenCheck {
     });
   };
 }
+
+/**
+ * The admin routes' check in strict mode (/_kyanite/export, the clock, ...): a token of this Kyanite for its
+ * management resource (as ARM takes), held by an admin principal. They can read every secret or expire every token,
+ * so nothing less than what --admin-principal names may call them.
+ */
+export function strictAdminCheck(options: StrictAuthOptions, isAdmin: (claims: AccessTokenClaims) => boolean): (request: FastifyRequest) => void {
+  return (request) => {
+    const host = parseHost(request.headers.host);
+    const match = BEARER.exec(request.headers.authorization ?? '');
+    const port = host.port && host.port !== '443' ? `:${host.port}` : '';
+    const challenge = `Bearer authorization_uri="https://localhost${port}/", resource="https://localhost${port}"`;
+    if (!match) {
+      throw new KeyVaultError(401, 'Unauthorized', `Under --auth strict the admin routes need a bearer token for https://localhost${port} of an admin principal.`, {
+        headers: { 'www-authenticate': challenge },
+      });
+    }
+    const refusal = verify(match[1]!, request, options, armAudiences(host));
+    if (refusal) throw new KeyVaultError(401, 'Unauthorized', armRefusal(refusal, host, options).message, { headers: { 'www-authenticate': challenge } });
+    const claims = request.caller!;
+    if (!isAdmin(claims)) {
+      throw new KeyVaultError(
+        403,
+        'Forbidden',
+        `The client '${claims.appid}' with object id '${claims.oid}' is not an admin principal; under --auth strict the ` +
+          'admin routes answer only the principals named with --admin-principal.',
+      );
+    }
+  };
+}

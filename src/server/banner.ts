@@ -1,4 +1,5 @@
 import type { RunningKyanite } from './kyanite.js';
+import { remoteAccessWarning } from './remote-access.js';
 
 /** What a person needs after start-up: where Kyanite listens, which vaults it serves and how to trust it. */
 export function banner(k: RunningKyanite): string {
@@ -14,6 +15,8 @@ export function banner(k: RunningKyanite): string {
     '',
     `Auth mode: ${config.auth}    Data: ${config.inMemory ? 'in memory' : config.dataDir}`,
   ];
+  const warning = remoteAccessWarning(config);
+  if (warning) lines.push('', `WARNING: ${warning}`);
   if (k.caPath) {
     lines.push(
       `Local CA:  ${k.caPath}`,

@@ -42,6 +42,8 @@ export interface Config {
    * principal and the system-assigned managed identity; an empty list means nobody.
    */
   adminPrincipals?: string[];
+  /** Answer clients beyond loopback under --auth any on a non-loopback --host (protected mode is off). */
+  allowRemote?: boolean;
 }
 
 export interface FlagSpec {
@@ -57,7 +59,13 @@ export interface FlagSpec {
 /** The flags, their defaults and help: `kyanite --help` prints this table. */
 export const FLAGS: readonly FlagSpec[] = [
   { flag: 'port', type: 'string', default: '8443', help: 'HTTPS port; 0 picks a free one (the URL is printed)' },
-  { flag: 'host', type: 'string', default: '127.0.0.1', help: 'address to listen on' },
+  { flag: 'host', type: 'string', default: '127.0.0.1', help: 'address to listen on (beyond loopback, --auth any answers loopback clients only: see --allow-remote)' },
+  {
+    flag: 'allow-remote',
+    type: 'boolean',
+    default: 'false',
+    help: 'with --auth any on a non-loopback --host, answer every client (they can all read every secret); otherwise loopback clients only',
+  },
   { flag: 'data-dir', type: 'string', default: './.kyanite', help: 'folder of kyanite.db and tls/ (the local CA)' },
   { flag: 'in-memory', type: 'boolean', default: 'false', help: 'keep objects in memory only (no database file)' },
   { flag: 'vault', type: 'string', multiple: true, default: '', metavar: 'NAME', help: 'pre-create vault NAME besides "default" (repeatable; env: comma-separated)' },
@@ -144,8 +152,11 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   const vaults = list('vault') ?? [];
   for (const v of vaults) if (!/^[a-zA-Z0-9-]{1,24}$/.test(v)) fail('vault', `'${v}' is not a vault name (3-24 of a-z, 0-9, -)`);
 
-  const inMemoryText = pick('in-memory') ?? 'false';
-  if (!['true', 'false', '1', '0'].includes(inMemoryText)) fail('in-memory', `'${inMemoryText}' is not true or false`);
+  const bool = (flag: string): boolean => {
+    const text = pick(flag) ?? 'false';
+    if (!['true', 'false', '1', '0'].includes(text)) fail(flag, `'${text}' is not true or false`);
+    return text === 'true' || text === '1';
+  };
 
   const cert = pick('cert');
   const key = pick('key');
@@ -156,8 +167,6 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     if (!/^\d+$/.test(text) || Number(text) < min) fail(flag, `'${text}' is not a whole number of at least ${min}`);
     return Number(text);
   };
-  const throttleText = pick('throttle') ?? 'false';
-  if (!['true', 'false', '1', '0'].includes(throttleText)) fail('throttle', `'${throttleText}' is not true or false`);
   const throttleLimit = whole('throttle-limit', '4000', 1);
 
   const faultText = pick('fault-rate') ?? '0';
@@ -184,14 +193,14 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     port,
     host: pick('host') ?? '127.0.0.1',
     dataDir: path.resolve(pick('data-dir') ?? './.kyanite'),
-    inMemory: inMemoryText === 'true' || inMemoryText === '1',
+    inMemory: bool('in-memory'),
     // The vault 'default' always exists (localhost serves it); --vault adds more.
     vaults: [...new Set(['default', ...vaults.map((v) => v.toLowerCase())])],
     auth: auth as AuthMode,
     ...(cert && { cert }),
     ...(key && { key }),
     logLevel,
-    ...((throttleText === 'true' || throttleText === '1') && { throttle: true }),
+    ...(bool('throttle') && { throttle: true }),
     throttleLimit,
     faultRate,
     ...(latencyMax > 0 && { latency: { min: latencyMin, max: latencyMax } }),
@@ -203,6 +212,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     ...(pick('seed') && { seed: path.resolve(pick('seed')!) }),
     principals,
     ...(adminPrincipals && { adminPrincipals }),
+    ...(bool('allow-remote') && { allowRemote: true }),
   };
 }
 

@@ -12,6 +12,7 @@ import { loadTls } from './tls.js';
 import { SERVICE_LIMIT } from './chaos.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { applySeed } from './seed-file.js';
+import { inProtectedMode, remoteAccessWarning } from './remote-access.js';
 
 const chaosActive = (c: Config): boolean => Boolean(c.throttle || c.faultRate || c.latency);
 
@@ -63,6 +64,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       logger: loggerOptions(config.logLevel),
       https: tls.serverOptions,
       commits: store.commits,
+      ...(inProtectedMode(config) && { loopbackOnly: config.host }),
       // The token service, ARM and, in --auth strict, the data plane's token check.
       ...planesFor(config, domain, store),
       limits: {
@@ -79,6 +81,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       }),
     });
     await app.listen({ port: config.port, host: config.host });
+    const warning = remoteAccessWarning(config);
+    if (warning) app.log.warn(warning);
     const port = (app.server.address() as AddressInfo).port;
 
     const sweeper = setInterval(() => {

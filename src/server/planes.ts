@@ -12,7 +12,8 @@ import {
   type PrincipalDirectory,
 } from '../identity/index.js';
 import type { Store } from '../store/index.js';
-import { strictArmCheck, strictDataPlaneCheck, type TokenCheck } from './auth.js';
+import type { FastifyRequest } from 'fastify';
+import { strictAdminCheck, strictArmCheck, strictDataPlaneCheck, type TokenCheck } from './auth.js';
 import type { AuthMode, Config } from './config.js';
 import { operationAuthorizer } from './permissions.js';
 
@@ -36,6 +37,8 @@ export interface Planes {
   plugins: FastifyPluginAsync[];
   /** The data plane's token check: set in strict mode only (in --auth any every Bearer passes). */
   tokenCheck?: TokenCheck;
+  /** The admin routes' check: an admin principal's token, in strict mode only. */
+  adminCheck?: (request: FastifyRequest) => void;
 }
 
 /**
@@ -43,10 +46,13 @@ export interface Planes {
  * get an `all` entry in each: by default every declared principal and the system-assigned managed identity, which is
  * what a user who declares `--principal app:secret` expects to be able to use at once.
  */
-function seedAdminPolicies(options: PlaneOptions, principals: PrincipalDirectory, tenantId: string): void {
+function adminObjectIds(options: PlaneOptions, principals: PrincipalDirectory): string[] {
   const clientIds = options.adminPrincipals ?? [...(options.principals ?? []).map((p) => p.clientId), DEFAULT_MANAGED_IDENTITY_CLIENT_ID];
   // The managed identity is not a declared principal; its object id comes from the same derivation the token uses.
-  const objectIds = clientIds.map((id) => principals.find(id)?.objectId ?? principals.managedIdentity({ clientId: id }).objectId);
+  return clientIds.map((id) => principals.find(id)?.objectId ?? principals.managedIdentity({ clientId: id }).objectId);
+}
+
+function seedAdminPolicies(options: PlaneOptions, objectIds: readonly string[], tenantId: string): void {
   for (const name of options.vaults ?? []) {
     const vault = options.domain.vaults.find(name);
     const properties = vault && grantAdmins(vault, tenantId, objectIds, options.domain.clock);
@@ -66,14 +72,20 @@ export function createPlanes(options: PlaneOptions): Planes {
   const principals = createPrincipalDirectory(options.principals ?? [], options.auth);
   const roleAssignments = createRoleAssignments(options.store);
   const strict = options.auth === 'strict';
-  if (strict) seedAdminPolicies(options, principals, tenantId);
+  const admins = strict ? adminObjectIds(options, principals) : [];
+  if (strict) seedAdminPolicies(options, admins, tenantId);
 
   const plugins = [
     identityRoutes({ keys, clock, tenantId, principals }),
     armPlane({ domain: options.domain, tenantId, roleAssignments, ...(strict && { tokenCheck: strictArmCheck({ keys, clock, tenantId }) }) }),
   ];
   if (!strict) return { plugins };
-  return { plugins, tokenCheck: strictDataPlaneCheck({ keys, clock, tenantId }, operationAuthorizer(options.domain.vaults, roleAssignments)) };
+  const adminSet = new Set(admins.map((oid) => oid.toLowerCase()));
+  return {
+    plugins,
+    tokenCheck: strictDataPlaneCheck({ keys, clock, tenantId }, operationAuthorizer(options.domain.vaults, roleAssignments)),
+    adminCheck: strictAdminCheck({ keys, clock, tenantId }, (claims) => adminSet.has(claims.oid.toLowerCase())),
+  };
 }
 
 /** The root planes alone (test apps in --auth any). */

@@ -65,6 +65,7 @@ describe('kyanite command', () => {
 
 describe('the container entry points, run directly', () => {
   const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
 
   it('has an exec-form CMD and HEALTHCHECK, a non-root user, a data volume and 0.0.0.0:8443', () => {
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/bundle\/kyanite\.mjs"\]$/m);
@@ -73,11 +74,47 @@ describe('the container entry points, run directly', () => {
     expect(dockerfile).toMatch(/^VOLUME \/data$/m);
     expect(dockerfile).toContain('KYANITE_HOST=0.0.0.0');
     expect(dockerfile).toContain('KYANITE_PORT=8443');
+    // Its clients come from the container network; the compose file publishes the port on the host's loopback only.
+    expect(dockerfile).toContain('KYANITE_ALLOW_REMOTE=true');
+    expect(fs.readFileSync(path.join(root, 'docker/compose.yaml'), 'utf8')).toMatch(/^\s+- "127\.0\.0\.1:8443:8443"$/m);
+    expect(readme).toContain('docker run -p 127.0.0.1:8443:8443');
+  });
+
+  it('warns at start on 0.0.0.0: protected mode without --allow-remote, an open door with it', async () => {
+    for (const [allow, expected] of [
+      ['false', /Protected mode: .*0\.0\.0\.0.*--allow-remote/s],
+      ['true', /every client that reaches this address can read every secret/],
+    ] as const) {
+      const env = { ...process.env, KYANITE_HOST: '0.0.0.0', KYANITE_PORT: '0', KYANITE_DATA_DIR: tmp(), KYANITE_ALLOW_REMOTE: allow, KYANITE_LOG_LEVEL: 'silent' };
+      const server = spawn(process.execPath, [main], { cwd: root, env });
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 30_000);
+        server.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (/Vault hosts other than localhost/.test(out)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+      expect(out).toMatch(expected);
+    }
   });
 
   it('serves, passes its healthcheck, and stops gracefully on SIGTERM', async () => {
     const port = await freePort();
-    const env = { ...process.env, KYANITE_HOST: '0.0.0.0', KYANITE_PORT: String(port), KYANITE_DATA_DIR: tmp(), KYANITE_LOG_LEVEL: 'warn' };
+    const env = {
+      ...process.env,
+      KYANITE_HOST: '0.0.0.0',
+      KYANITE_PORT: String(port),
+      KYANITE_DATA_DIR: tmp(),
+      KYANITE_ALLOW_REMOTE: 'true',
+      KYANITE_LOG_LEVEL: 'warn',
+    };
     const server: ChildProcess = spawn(process.execPath, [main], { cwd: root, env });
     const health = () => spawnSync(process.execPath, [path.join(root, 'docker/healthcheck.mjs')], { env, encoding: 'utf8' }).status;
     let healthy = 1;

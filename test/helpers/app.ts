@@ -15,12 +15,19 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(options: { vaults?: string[]; domain?: DomainOptions; dataDir?: string } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  options: { vaults?: string[]; domain?: DomainOptions; dataDir?: string; loopbackOnly?: string } = {},
+): Promise<TestApp> {
   const store = openStore(options.dataDir ? { dataDir: options.dataDir } : {});
   const clock = createClock();
   const domain = createDomain(store, clock, options.domain);
   for (const v of ['default', ...(options.vaults ?? [])]) domain.vaults.ensure(v);
-  const app = await buildApp({ domain, commits: store.commits, plugins: rootPlanes({ domain, store, auth: 'any' }) });
+  const app = await buildApp({
+    domain,
+    commits: store.commits,
+    plugins: rootPlanes({ domain, store, auth: 'any' }),
+    ...(options.loopbackOnly !== undefined && { loopbackOnly: options.loopbackOnly }),
+  });
   return {
     app,
     domain,
