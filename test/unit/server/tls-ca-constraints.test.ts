@@ -1,0 +1,362 @@
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type PeerCertificate } from 'node:tls';
+import { x509 } from '../../../src/crypto/x509-lib.js';
+import { parseTlsName, TlsNamePolicy } from '../../../src/crypto/tls-names.js';
+import { generateKeyPair, privateKeyToPem } from '../../../src/crypto/x509-tls.js';
+import { ConfigError, loadConfig } from '../../../src/server/config.js';
+import { listenAddressWarning, loadTls, type TlsMaterial } from '../../../src/server/tls.js';
+
+/**
+ * Issue 14 item 3: the local CA can vouch for local names only. Its basicConstraints forbid sub-CAs (pathLen 0),
+ * its name constraints permit localhost, *.localhost, the loopback addresses and the --tls-name names, Kyanite
+ * issues leaves for those names only, and a leaf minted with the CA key for any other name is refused by clients
+ * (OpenSSL's verify and Node's TLS client here; Go in docs/reliability.md) because of the constraints.
+ */
+
+const servers: Server[] = [];
+const tempDirs: string[] = [];
+
+afterAll(async () => {
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'kyanite-ca-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+const OPENSSL_MISSING = 'the openssl command is missing: apt-get install -y openssl';
+// Under CI a missing openssl fails these tests (below) rather than skipping them.
+const skipOpenssl = !hasOpenssl && process.env.CI !== 'true';
+
+function openssl(...args: string[]): { status: number | null; output: string } {
+  if (!hasOpenssl) throw new Error(OPENSSL_MISSING);
+  const run = spawnSync('openssl', args, { encoding: 'utf8' });
+  return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+async function listen(options: { key: string; cert: string; SNICallback?: TlsMaterial['serverOptions']['SNICallback'] }): Promise<number> {
+  const server = createServer(options, (_req, res) => res.end('ok'));
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * A TLS handshake as a client that trusts only `ca` makes it: Node's full check (chain, name constraints, then the
+ * host name), whose verdict is `code`, undefined when it passed. Node reports the verdict without ending the
+ * handshake when rejectUnauthorized is false, so the certificate it refused can be read too.
+ */
+function handshake(port: number, ca: string, servername: string): Promise<{ code?: string; peer: PeerCertificate }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, ca, servername, rejectUnauthorized: false }, () => {
+      const error = socket.authorizationError as unknown as string | Error | null;
+      const code = socket.authorized ? undefined : typeof error === 'string' ? error : (error?.message ?? 'unauthorized');
+      resolve({ code, peer: socket.getPeerCertificate() });
+      socket.end();
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** Whether a client that keeps the default rejectUnauthorized: true gets a connection at all. */
+function strictClientConnects(port: number, ca: string, servername: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, ca, servername }, () => {
+      resolve(undefined);
+      socket.end();
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}
+
+/** The CA key from a data dir as a WebCrypto signing key, as anyone who can read the directory could load it. */
+async function caSigningKey(dataDir: string): Promise<webcrypto.CryptoKey> {
+  const pem = await readFile(join(dataDir, 'tls', 'ca-key.pem'), 'utf8');
+  const der = createPrivateKey(pem).export({ type: 'pkcs8', format: 'der' });
+  return webcrypto.subtle.importKey('pkcs8', der, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+}
+
+/**
+ * A server certificate for `dnsName` signed with the CA's key, complete in every other respect (AKI, SKI, key
+ * usage, serverAuth), so the name is the only thing a client can hold against it.
+ */
+async function mintLeaf(caPem: string, signingKey: webcrypto.CryptoKey, dnsName: string) {
+  const ca = new x509.X509Certificate(caPem);
+  const keys = await generateKeyPair();
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.create({
+    subject: `CN=${dnsName}`,
+    issuer: ca.subject,
+    publicKey: keys.publicKey,
+    signingKey,
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+    notBefore: new Date(now - 3_600_000),
+    notAfter: new Date(now + 86_400_000),
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: dnsName }]),
+      await x509.AuthorityKeyIdentifierExtension.create(ca),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { certPem: cert.toString('pem'), keyPem: privateKeyToPem(keys.privateKey) };
+}
+
+/** The CA the way Kyanite made it before it constrained it: CA:TRUE only, no path length, no name constraints. */
+async function unconstrainedCa(): Promise<{ certPem: string; keyPem: string }> {
+  const keys = await generateKeyPair();
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    name: 'CN=Kyanite Local CA 0ld0ca00',
+    keys,
+    notBefore: new Date(now - 86_400_000),
+    notAfter: new Date(now + 3650 * 86_400_000),
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { certPem: cert.toString('pem'), keyPem: privateKeyToPem(keys.privateKey) };
+}
+
+/** src/server/tls.ts loaded anew, as a fresh process loads it, so tlsLibraryLoads() counts only this start. */
+async function freshTlsModule(): Promise<typeof import('../../../src/server/tls.js')> {
+  vi.resetModules();
+  return import('../../../src/server/tls.js');
+}
+
+describe('the local CA', () => {
+  it('can sign no other CA and vouch only for localhost, *.localhost and loopback (pathLen 0, critical name constraints)', async () => {
+    const { caPem } = await loadTls({});
+    const ca = new x509.X509Certificate(caPem!);
+    const basic = ca.getExtension(x509.BasicConstraintsExtension)!;
+    expect(basic.critical).toBe(true);
+    expect(basic.ca).toBe(true);
+    expect(basic.pathLength).toBe(0);
+    const nameConstraints = ca.getExtension('2.5.29.30');
+    expect(nameConstraints?.critical).toBe(true);
+    expect(new X509Certificate(caPem!).ca).toBe(true);
+  });
+
+  it.skipIf(skipOpenssl)('states its limits as openssl reads them', async () => {
+    const dir = await tempDir();
+    const { caPem } = await loadTls({ tlsNames: ['myhost.example', '.corp.test', '192.168.1.20', '10.1.2.3/16', 'fd00::/8'] });
+    await writeFile(join(dir, 'ca.pem'), caPem!);
+    const { status, output } = openssl('x509', '-in', join(dir, 'ca.pem'), '-noout', '-text');
+    expect(status, output).toBe(0);
+    expect(output).toMatch(/X509v3 Basic Constraints: critical\s+CA:TRUE, pathlen:0\n/);
+    const block = /X509v3 Name Constraints: critical\s+Permitted:\n((?:\s+(?:DNS|IP):.*\n)+)/.exec(output);
+    expect(block, output).not.toBeNull();
+    expect(block![1]!.trim().split(/\s+/)).toEqual([
+      'DNS:localhost',
+      'IP:127.0.0.0/255.0.0.0',
+      'IP:0:0:0:0:0:0:0:1/FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF',
+      // The user's names sorted, so the order of the flags does not change the CA; host bits of a range cleared.
+      'DNS:.corp.test',
+      'IP:10.1.0.0/255.255.0.0',
+      'IP:192.168.1.20/255.255.255.255',
+      'IP:FD00:0:0:0:0:0:0:0/FF00:0:0:0:0:0:0:0',
+      'DNS:myhost.example',
+    ]);
+  });
+
+  it('serves the localhost leaf to SNI www.google.com, which a client trusting only the CA refuses', async () => {
+    const warnings: string[] = [];
+    const material = await loadTls({ warn: (message) => warnings.push(message) });
+    const port = await listen(material.serverOptions);
+    const localhost = new X509Certificate((await material.issue('localhost')).certPem);
+
+    const google = await handshake(port, material.caPem!, 'www.google.com');
+    expect(google.code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(google.peer.fingerprint256).toBe(localhost.fingerprint256);
+    expect(google.peer.subjectaltname).not.toMatch(/google/);
+    await expect(material.issue('www.google.com')).rejects.toThrow(/cannot vouch for "www.google.com".*--tls-name www.google.com/);
+    expect(warnings).toEqual([expect.stringMatching(/"www\.google\.com" gets the localhost certificate.*--tls-name www\.google\.com/)]);
+
+    // The same server still verifies for the local names.
+    for (const name of ['localhost', 'kv1.vault.localhost']) {
+      const local = await handshake(port, material.caPem!, name);
+      expect(local.code, name).toBeUndefined();
+    }
+  });
+
+  it.skipIf(skipOpenssl)('makes openssl verify refuse a leaf minted with its key for www.google.com', async () => {
+    const dataDir = await tempDir();
+    const { caPem, caPath } = await loadTls({ dataDir });
+    const signingKey = await caSigningKey(dataDir);
+    const verify = async (name: string) => {
+      const leafPath = join(dataDir, `${name}.pem`);
+      await writeFile(leafPath, (await mintLeaf(caPem!, signingKey, name)).certPem);
+      return openssl('verify', '-x509_strict', '-purpose', 'sslserver', '-CAfile', caPath!, leafPath);
+    };
+    // The same minting for a local name verifies: what openssl holds against the other is the name alone.
+    const local = await verify('x.vault.localhost');
+    expect(local.status, local.output).toBe(0);
+    for (const name of ['www.google.com', 'foolocalhost', 'localhost.evil.example']) {
+      const foreign = await verify(name);
+      expect(foreign.status, name).not.toBe(0);
+      expect(foreign.output, name).toMatch(/permitted subtree violation/);
+    }
+  });
+
+  it("makes Node's TLS client refuse a leaf minted with its key for www.google.com", async () => {
+    const dataDir = await tempDir();
+    const { caPem } = await loadTls({ dataDir });
+    const signingKey = await caSigningKey(dataDir);
+    const serve = async (name: string) => {
+      const { certPem, keyPem } = await mintLeaf(caPem!, signingKey, name);
+      return listen({ key: keyPem, cert: certPem });
+    };
+    const local = await handshake(await serve('x.vault.localhost'), caPem!, 'x.vault.localhost');
+    expect(local.code).toBeUndefined();
+    // Refused by OpenSSL's chain check, before the host name is compared (which would pass). Node 20 has no name for
+    // X509_V_ERR_PERMITTED_VIOLATION and reports it as UNSPECIFIED; the leaf minted the same way for a local name
+    // above verifies, and openssl verify names the violation (test above).
+    const refusal = /^(UNSPECIFIED|PERMITTED_\w+)$/;
+    const port = await serve('www.google.com');
+    const google = await handshake(port, caPem!, 'www.google.com');
+    expect(google.code).toMatch(refusal);
+    expect(google.peer.subjectaltname).toBe('DNS:www.google.com');
+    expect(await strictClientConnects(port, caPem!, 'www.google.com')).toMatch(refusal);
+    expect(await strictClientConnects(await serve('x.vault.localhost'), caPem!, 'x.vault.localhost')).toBeUndefined();
+  });
+
+  it('vouches for the names given with --tls-name, and only those', async () => {
+    const tlsNames = ['myhost.example', '.corp.test', '192.168.1.20'];
+    const material = await loadTls({ tlsNames });
+    const port = await listen(material.serverOptions);
+    for (const name of ['myhost.example', 'kv1.myhost.example', 'a.corp.test', 'kv1.vault.localhost']) {
+      const result = await handshake(port, material.caPem!, name);
+      expect(result.code, name).toBeUndefined();
+      expect(result.peer.subjectaltname, name).toContain(`DNS:${name}`);
+    }
+    // `.corp.test` permits the names under corp.test, not corp.test itself; nothing permits other.example.
+    for (const name of ['corp.test', 'other.example']) {
+      expect((await handshake(port, material.caPem!, name)).code, name).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+    }
+    // A client that connects to the address sends no SNI and gets the localhost leaf, which names the address.
+    const leaf = new X509Certificate((await material.issue('localhost')).certPem);
+    expect(leaf.checkIP('192.168.1.20')).toBe('192.168.1.20');
+    expect(leaf.verify(new X509Certificate(material.caPem!).publicKey)).toBe(true);
+  });
+});
+
+describe('a data dir holding a CA without the constraints', () => {
+  /** A data dir as an older Kyanite left it: unconstrained CA, its localhost leaf and the leaf key. */
+  async function oldDataDir(): Promise<{ dataDir: string; old: { certPem: string; keyPem: string }; oldLeaf: string }> {
+    const dataDir = await tempDir();
+    const tlsDir = join(dataDir, 'tls');
+    await mkdir(tlsDir, { recursive: true, mode: 0o700 });
+    const old = await unconstrainedCa();
+    await writeFile(join(tlsDir, 'ca.pem'), old.certPem);
+    await writeFile(join(tlsDir, 'ca-key.pem'), old.keyPem, { mode: 0o600 });
+    const leaf = await mintLeaf(old.certPem, await caSigningKey(dataDir), 'localhost');
+    expect(new X509Certificate(leaf.certPem).checkIssued(new X509Certificate(old.certPem))).toBe(true);
+    await writeFile(join(tlsDir, 'localhost.pem'), leaf.certPem);
+    await writeFile(join(tlsDir, 'leaf-key.pem'), leaf.keyPem, { mode: 0o600 });
+    return { dataDir, old, oldLeaf: leaf.certPem };
+  }
+
+  it('gets a new CA and new leaves once, with a message, and a second start keeps them', async () => {
+    const { dataDir, old, oldLeaf } = await oldDataDir();
+    const warnings: string[] = [];
+    const first = await loadTls({ dataDir, warn: (message) => warnings.push(message) });
+    const caPath = join(dataDir, 'tls', 'ca.pem');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`replaced the local CA ${caPath} (CN=Kyanite Local CA 0ld0ca00)`);
+    expect(warnings[0]).toMatch(/has no name constraints.*must trust the new .*ca\.pem: run `kyanite trust` again/);
+
+    const files = async () => ({
+      ca: await readFile(caPath, 'utf8'),
+      caKey: await readFile(join(dataDir, 'tls', 'ca-key.pem'), 'utf8'),
+      leaf: await readFile(join(dataDir, 'tls', 'localhost.pem'), 'utf8'),
+    });
+    const now = await files();
+    expect(now.ca).toBe(first.caPem);
+    expect(now.ca).not.toBe(old.certPem);
+    // A new key too: whoever read the old one must not be able to sign with the CA clients now trust.
+    expect(now.caKey).not.toBe(old.keyPem);
+    expect(new x509.X509Certificate(now.ca).getExtension(x509.BasicConstraintsExtension)?.pathLength).toBe(0);
+    // The kept leaf of the old CA is dropped, and the one served chains to the new CA.
+    expect(now.leaf).not.toBe(oldLeaf);
+    expect(new X509Certificate(now.leaf).verify(new X509Certificate(now.ca).publicKey)).toBe(true);
+    const port = await listen(first.serverOptions);
+    expect((await handshake(port, now.ca, 'localhost')).code).toBeUndefined();
+    expect((await handshake(port, old.certPem, 'localhost')).code).toBe('SELF_SIGNED_CERT_IN_CHAIN');
+
+    // The second start keeps everything, says nothing, and (as any restart) needs no certificate library.
+    const tls = await freshTlsModule();
+    const second = await tls.loadTls({ dataDir, warn: (message) => warnings.push(message) });
+    expect(warnings).toHaveLength(1);
+    expect(second.caPem).toBe(now.ca);
+    expect(await files()).toEqual(now);
+    expect(tls.tlsLibraryLoads()).toBe(0);
+  });
+
+  it('gets a new CA when the --tls-name names change, not when only their order does', async () => {
+    const dataDir = await tempDir();
+    const warnings: string[] = [];
+    const warn = (message: string) => warnings.push(message);
+    const first = await loadTls({ dataDir, tlsNames: ['b.example', 'a.example'], warn });
+    const reordered = await loadTls({ dataDir, tlsNames: ['a.example', 'b.example', 'A.example'], warn });
+    expect(reordered.caPem).toBe(first.caPem);
+    expect(warnings).toEqual([]);
+    const changed = await loadTls({ dataDir, tlsNames: ['a.example'], warn });
+    expect(changed.caPem).not.toBe(first.caPem);
+    expect(warnings).toEqual([expect.stringMatching(/permits other names than the ones configured now \(localhost, 127\.0\.0\.0\/8, ::1, a\.example\)/)]);
+    await expect(changed.issue('b.example')).rejects.toThrow(/cannot vouch/);
+  });
+});
+
+describe('--tls-name', () => {
+  it('takes names, .suffixes, addresses and ranges from flags and KYANITE_TLS_NAME, and refuses the rest', () => {
+    expect(loadConfig(['--tls-name', 'myhost.example', '--tls-name', '10.0.0.0/8'], {}).tlsNames).toEqual(['myhost.example', '10.0.0.0/8']);
+    expect(loadConfig([], { KYANITE_TLS_NAME: 'my_service, .corp.test,192.168.1.20' }).tlsNames).toEqual([
+      'my_service',
+      '.corp.test',
+      '192.168.1.20',
+    ]);
+    expect(loadConfig([], {}).tlsNames).toBeUndefined();
+    for (const bad of ['*.example', 'a b', '10.0.0.0/33', '::1/129', 'host/8', 'example.', 'fe80::1%eth0']) {
+      expect(() => loadConfig(['--tls-name', bad], {}), bad).toThrow(ConfigError);
+      expect(() => loadConfig(['--tls-name', bad], {}), bad).toThrow(/Invalid --tls-name \(KYANITE_TLS_NAME\)/);
+    }
+    expect(() => loadConfig(['--tls-name', '*.example'], {})).toThrow(/write '\.example'/);
+  });
+
+  it('permits as RFC 5280 name constraints do, the way OpenSSL and Go enforce them', () => {
+    const names = new TlsNamePolicy(['myhost.example', '.corp.test', '192.168.1.20', '10.1.2.3/16', 'fd00::/8']);
+    const permitted = ['localhost', 'kv1.vault.localhost', '*.vault.localhost', '127.0.0.1', '127.255.0.9', '::1',
+      'myhost.example', 'a.myhost.example', 'a.corp.test', '192.168.1.20', '10.1.200.3', 'fd12::1'];
+    const refused = ['www.google.com', 'foolocalhost', 'localhost.example', 'xmyhost.example', 'corp.test',
+      '192.168.1.21', '10.2.0.1', '::2', 'fe80::1', '8.8.8.8', '::ffff:127.0.0.1'];
+    for (const name of permitted) expect(names.permits(name), name).toBe(true);
+    for (const name of refused) expect(names.permits(name), name).toBe(false);
+    expect(parseTlsName('10.1.2.3/16')).toEqual({ type: 'ip', address: '10.1.0.0', prefix: 16 });
+    expect(parseTlsName('FD00:0:0::1/8')).toEqual({ type: 'ip', address: 'fd00::', prefix: 8 });
+    expect(parseTlsName('2001:db8:0:0:1:0:0:1')).toEqual({ type: 'ip', address: '2001:db8::1:0:0:1', prefix: 128 });
+  });
+
+  it('is suggested when Kyanite listens on an address the CA cannot vouch for', () => {
+    expect(listenAddressWarning('192.168.1.20')).toMatch(/listening on 192\.168\.1\.20.*--tls-name 192\.168\.1\.20/);
+    expect(listenAddressWarning('192.168.1.20', ['192.168.1.0/24'])).toBeUndefined();
+    for (const host of ['127.0.0.1', '::1', '[::1]', 'localhost', '0.0.0.0', '::']) {
+      expect(listenAddressWarning(host), host).toBeUndefined();
+    }
+  });
+});
