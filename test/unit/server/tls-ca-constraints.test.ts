@@ -1,15 +1,15 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { x509 } from '../../../src/crypto/x509-lib.js';
+import { mintLeaf, writeUnconstrainedTlsDir } from '../../helpers/local-ca.js';
 import { parseTlsName, TlsNamePolicy } from '../../../src/crypto/tls-names.js';
-import { generateKeyPair, privateKeyToPem } from '../../../src/crypto/x509-tls.js';
 import { ConfigError, loadConfig } from '../../../src/server/config.js';
 import { listenAddressWarning, loadTls, type TlsMaterial } from '../../../src/server/tls.js';
 
@@ -80,59 +80,8 @@ function strictClientConnects(port: number, ca: string, servername: string): Pro
   });
 }
 
-/** The CA key from a data dir as a WebCrypto signing key, as anyone who can read the directory could load it. */
-async function caSigningKey(dataDir: string): Promise<webcrypto.CryptoKey> {
-  const pem = await readFile(join(dataDir, 'tls', 'ca-key.pem'), 'utf8');
-  const der = createPrivateKey(pem).export({ type: 'pkcs8', format: 'der' });
-  return webcrypto.subtle.importKey('pkcs8', der, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
-}
-
-/**
- * A server certificate for `dnsName` signed with the CA's key, complete in every other respect (AKI, SKI, key
- * usage, serverAuth), so the name is the only thing a client can hold against it.
- */
-async function mintLeaf(caPem: string, signingKey: webcrypto.CryptoKey, dnsName: string) {
-  const ca = new x509.X509Certificate(caPem);
-  const keys = await generateKeyPair();
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.create({
-    subject: `CN=${dnsName}`,
-    issuer: ca.subject,
-    publicKey: keys.publicKey,
-    signingKey,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    notBefore: new Date(now - 3_600_000),
-    notAfter: new Date(now + 86_400_000),
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: dnsName }]),
-      await x509.AuthorityKeyIdentifierExtension.create(ca),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
-  return { certPem: cert.toString('pem'), keyPem: privateKeyToPem(keys.privateKey) };
-}
-
-/** The CA the way Kyanite made it before it constrained it: CA:TRUE only, no path length, no name constraints. */
-async function unconstrainedCa(): Promise<{ certPem: string; keyPem: string }> {
-  const keys = await generateKeyPair();
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    name: 'CN=Kyanite Local CA 0ld0ca00',
-    keys,
-    notBefore: new Date(now - 86_400_000),
-    notAfter: new Date(now + 3650 * 86_400_000),
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
-  return { certPem: cert.toString('pem'), keyPem: privateKeyToPem(keys.privateKey) };
-}
+/** The CA key of a data dir, as anyone who can read the directory could load it. */
+const caKeyPem = (dataDir: string): Promise<string> => readFile(join(dataDir, 'tls', 'ca-key.pem'), 'utf8');
 
 /** src/server/tls.ts loaded anew, as a fresh process loads it, so tlsLibraryLoads() counts only this start. */
 async function freshTlsModule(): Promise<typeof import('../../../src/server/tls.js')> {
@@ -198,10 +147,10 @@ describe('the local CA', () => {
   it.skipIf(skipOpenssl)('makes openssl verify refuse a leaf minted with its key for www.google.com', async () => {
     const dataDir = await tempDir();
     const { caPem, caPath } = await loadTls({ dataDir });
-    const signingKey = await caSigningKey(dataDir);
+    const caKey = await caKeyPem(dataDir);
     const verify = async (name: string) => {
       const leafPath = join(dataDir, `${name}.pem`);
-      await writeFile(leafPath, (await mintLeaf(caPem!, signingKey, name)).certPem);
+      await writeFile(leafPath, (await mintLeaf(caPem!, caKey, name)).certPem);
       return openssl('verify', '-x509_strict', '-purpose', 'sslserver', '-CAfile', caPath!, leafPath);
     };
     // The same minting for a local name verifies: what openssl holds against the other is the name alone.
@@ -217,9 +166,9 @@ describe('the local CA', () => {
   it("makes Node's TLS client refuse a leaf minted with its key for www.google.com", async () => {
     const dataDir = await tempDir();
     const { caPem } = await loadTls({ dataDir });
-    const signingKey = await caSigningKey(dataDir);
+    const caKey = await caKeyPem(dataDir);
     const serve = async (name: string) => {
-      const { certPem, keyPem } = await mintLeaf(caPem!, signingKey, name);
+      const { certPem, keyPem } = await mintLeaf(caPem!, caKey, name);
       return listen({ key: keyPem, cert: certPem });
     };
     const local = await handshake(await serve('x.vault.localhost'), caPem!, 'x.vault.localhost');
@@ -260,16 +209,9 @@ describe('a data dir holding a CA without the constraints', () => {
   /** A data dir as an older Kyanite left it: unconstrained CA, its localhost leaf and the leaf key. */
   async function oldDataDir(): Promise<{ dataDir: string; old: { certPem: string; keyPem: string }; oldLeaf: string }> {
     const dataDir = await tempDir();
-    const tlsDir = join(dataDir, 'tls');
-    await mkdir(tlsDir, { recursive: true, mode: 0o700 });
-    const old = await unconstrainedCa();
-    await writeFile(join(tlsDir, 'ca.pem'), old.certPem);
-    await writeFile(join(tlsDir, 'ca-key.pem'), old.keyPem, { mode: 0o600 });
-    const leaf = await mintLeaf(old.certPem, await caSigningKey(dataDir), 'localhost');
-    expect(new X509Certificate(leaf.certPem).checkIssued(new X509Certificate(old.certPem))).toBe(true);
-    await writeFile(join(tlsDir, 'localhost.pem'), leaf.certPem);
-    await writeFile(join(tlsDir, 'leaf-key.pem'), leaf.keyPem, { mode: 0o600 });
-    return { dataDir, old, oldLeaf: leaf.certPem };
+    const { ca, leafPem } = await writeUnconstrainedTlsDir(dataDir);
+    expect(new X509Certificate(leafPem).checkIssued(new X509Certificate(ca.certPem))).toBe(true);
+    return { dataDir, old: ca, oldLeaf: leafPem };
   }
 
   it('gets a new CA and new leaves once, with a message, and a second start keeps them', async () => {
