@@ -1,6 +1,7 @@
 /**
- * The parts of Kyanite's TLS certificates that need no certificate library: which names a leaf
- * carries, how long certificates last, how Node prints a leaf's names, and what makes a CA usable.
+ * The parts of Kyanite's TLS certificates that need no certificate library: which names the local
+ * CA may vouch for (TlsNamePolicy) and which names a leaf carries, how long certificates last, how
+ * Node prints a leaf's names, and what makes a CA usable.
  *
  * Kept apart from x509-tls.ts so that src/server/tls.ts can check the leaf it kept on disk at start
  * without loading @peculiar/x509, which costs more start-up time than anything else it does.
@@ -120,12 +121,11 @@ export class TlsNamePolicy {
 
   /** `extra`: `--tls-name` values (parseTlsName); throws for one that is not a name, suffix, address or range. */
   constructor(extra: readonly string[] = []) {
-    const local = new Set(LOCAL_CONSTRAINTS.map(constraintText));
     const added = new Map<string, NameConstraint>();
     for (const text of extra) {
       const constraint = parseTlsName(text);
-      const key = constraintText(constraint);
-      if (!local.has(key)) added.set(key, constraint);
+      // A name the local constraints already cover (kv1.localhost, 127.0.0.1) would only repeat them.
+      if (!coveredByLocal(constraint)) added.set(constraintText(constraint), constraint);
     }
     const sorted = [...added.keys()].sort().map((key) => added.get(key)!);
     this.constraints = [...LOCAL_CONSTRAINTS, ...sorted];
@@ -141,18 +141,7 @@ export class TlsNamePolicy {
    * any label, which is how OpenSSL and Go match a wildcard SAN against a constraint.
    */
   permits(name: string): boolean {
-    const family = isIP(name);
-    if (family !== 0) {
-      const bytes = ipBytes(name);
-      return this.constraints.some(
-        (c) => c.type === 'ip' && isIP(c.address) === family && maskBytes(bytes, c.prefix).equals(ipBytes(c.address)),
-      );
-    }
-    return this.constraints.some((c) => {
-      if (c.type !== 'dns') return false;
-      if (c.value.startsWith('.')) return name.endsWith(c.value);
-      return name === c.value || name.endsWith(`.${c.value}`);
-    });
+    return this.constraints.some((constraint) => constraintPermits(constraint, name));
   }
 
   /**
@@ -182,6 +171,25 @@ export class TlsNamePolicy {
     return names;
   }
 }
+
+/** Whether one constraint permits `name` (a normalized host name, possibly with a leading `*` label, or an IP literal). */
+function constraintPermits(constraint: NameConstraint, name: string): boolean {
+  const family = isIP(name);
+  if (constraint.type === 'ip') {
+    return family === isIP(constraint.address) && maskBytes(ipBytes(name), constraint.prefix).equals(ipBytes(constraint.address));
+  }
+  if (family !== 0) return false;
+  if (constraint.value.startsWith('.')) return name.endsWith(constraint.value);
+  return name === constraint.value || name.endsWith(`.${constraint.value}`);
+}
+
+/** Whether every name `constraint` permits is already permitted by the local constraints. */
+const coveredByLocal = (constraint: NameConstraint): boolean =>
+  LOCAL_CONSTRAINTS.some((local) =>
+    constraint.type === 'dns'
+      ? constraintPermits(local, constraint.value.replace(/^\./, ''))
+      : local.type === 'ip' && local.prefix <= constraint.prefix && constraintPermits(local, constraint.address),
+  );
 
 /** The policy without user names. */
 export const LOCAL_TLS_NAMES = new TlsNamePolicy();

@@ -289,6 +289,9 @@ describe('--tls-name', () => {
       '192.168.1.21', '10.2.0.1', '::2', 'fe80::1', '8.8.8.8', '::ffff:127.0.0.1'];
     for (const name of permitted) expect(names.permits(name), name).toBe(true);
     for (const name of refused) expect(names.permits(name), name).toBe(false);
+    // Names the local constraints already cover add nothing to the CA.
+    expect(new TlsNamePolicy(['kv1.localhost', '.localhost', 'LOCALHOST', '127.0.0.1', '127.1.0.0/16', '::1']).extraNames).toEqual([]);
+    expect(new TlsNamePolicy(['127.0.0.0/7', '::/0']).extraNames).toEqual(['126.0.0.0/7', '::/0']);
     expect(parseTlsName('10.1.2.3/16')).toEqual({ type: 'ip', address: '10.1.0.0', prefix: 16 });
     expect(parseTlsName('FD00:0:0::1/8')).toEqual({ type: 'ip', address: 'fd00::', prefix: 8 });
     expect(parseTlsName('2001:db8:0:0:1:0:0:1')).toEqual({ type: 'ip', address: '2001:db8::1:0:0:1', prefix: 128 });

@@ -14,7 +14,6 @@ import {
   createLeafCertificate,
   generateKeyPair,
   LEAF_VALIDITY_MS,
-  LOCAL_TLS_NAMES,
   loadCertificateAuthority,
   normalizeHostname,
   privateKeyToPem,
