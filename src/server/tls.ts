@@ -290,7 +290,7 @@ async function caOnDisk(dataDir: string, names: TlsNamePolicy, warn: (message: s
     // A CA without the constraints is replaced with a new key too: whoever can read the old key
     // could otherwise still make certificates for any site that clients trusting it accept.
     if (problem !== undefined) {
-      replaced = `the local CA ${caPath} (${caCert.subject}) ${problem}`;
+      replaced = `${caPath} (${caCert.subject}) ${problem}`;
     } else if (Date.now() < Date.parse(caCert.validTo)) {
       const authority = once(async () => {
         const { loadCertificateAuthority } = await x509Tls();
@@ -321,7 +321,7 @@ async function caOnDisk(dataDir: string, names: TlsNamePolicy, warn: (message: s
     ca = { caPem: created.ca.certPem, authority: () => Promise.resolve(created.ca) };
     if (replaced !== undefined) {
       warn(
-        `replaced ${replaced}. The new CA in its place (key included) can vouch only for ` +
+        `replaced the local CA: ${replaced}. The new CA in its place (key included) can vouch only for ` +
           `${names.constraints.map(constraintText).join(', ')}. Clients that trusted the old one must trust the new ` +
           `${caPath}: run \`kyanite trust\` again (\`kyanite trust --install\` overwrites an installed copy), and ` +
           'remove the old CA from any other trust store it was added to.',
@@ -358,8 +358,8 @@ const unusableCa = (dir: string, err: unknown): Error =>
 /**
  * The kept `localhost` leaf if it can be served as it is: signed by `ca`, for the kept key, valid
  * now and for longer than a cached leaf is kept, and naming exactly what a new leaf would name (so
- * a change to leafAltNames, or to the addresses given with --tls-name, reaches leaves made before it). Undefined otherwise, also for files
- * that do not parse: a bad leaf is simply made again.
+ * a change to leafAltNames, or to the addresses given with --tls-name, reaches leaves made before
+ * it). Undefined otherwise, also for files that do not parse: a bad leaf is simply made again.
  */
 function readyLocalhostLeaf(
   ca: X509Certificate,

@@ -111,7 +111,7 @@ describe('the local CA through the kyanite command', () => {
       encoding: 'utf8',
     });
     expect(trust.status, trust.stderr).toBe(0);
-    expect(trust.stderr).toMatch(/^kyanite: warning: replaced the local CA .*has no name constraints.*myhost\.example/);
+    expect(trust.stderr).toMatch(/^kyanite: warning: replaced the local CA: .*has no name constraints.*can vouch only for localhost, 127\.0\.0\.0\/8, ::1, myhost\.example\./);
     const caPath = path.join(dataDir, 'tls', 'ca.pem');
     expect(trust.stdout).toContain(`NODE_EXTRA_CA_CERTS=${caPath}`);
     const ca = fs.readFileSync(caPath, 'utf8');

@@ -220,7 +220,7 @@ describe('a data dir holding a CA without the constraints', () => {
     const first = await loadTls({ dataDir, warn: (message) => warnings.push(message) });
     const caPath = join(dataDir, 'tls', 'ca.pem');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain(`replaced the local CA ${caPath} (CN=Kyanite Local CA 0ld0ca00)`);
+    expect(warnings[0]).toContain(`replaced the local CA: ${caPath} (CN=Kyanite Local CA 0ld0ca00) has no name constraints`);
     expect(warnings[0]).toMatch(/has no name constraints.*must trust the new .*ca\.pem: run `kyanite trust` again/);
 
     const files = async () => ({
