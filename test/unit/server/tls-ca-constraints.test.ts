@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { x509 } from '../../../src/crypto/x509-lib.js';
 import { mintLeaf, writeUnconstrainedTlsDir } from '../../helpers/local-ca.js';
-import { parseTlsName, TlsNamePolicy } from '../../../src/crypto/tls-names.js';
+import { caConstraintsProblem, NAME_CONSTRAINTS_OID, nameConstraintsValue } from '../../../src/crypto/ca-extensions.js';
+import { LOCAL_TLS_NAMES, parseTlsName, TlsNamePolicy } from '../../../src/crypto/tls-names.js';
+import { generateKeyPair } from '../../../src/crypto/x509-tls.js';
 import { ConfigError, loadConfig } from '../../../src/server/config.js';
 import { listenAddressWarning, loadTls, type TlsMaterial } from '../../../src/server/tls.js';
 
@@ -262,6 +264,29 @@ describe('a data dir holding a CA without the constraints', () => {
     expect(changed.caPem).not.toBe(first.caPem);
     expect(warnings).toEqual([expect.stringMatching(/permits other names than the ones configured now \(localhost, 127\.0\.0\.0\/8, ::1, a\.example\)/)]);
     await expect(changed.issue('b.example')).rejects.toThrow(/cannot vouch/);
+  });
+});
+
+describe('the check of a CA read from disk (caConstraintsProblem)', () => {
+  it('accepts exactly the extensions a new CA gets and names what any other CA lacks', async () => {
+    const names = new TlsNamePolicy(['myhost.example']);
+    const der = (pem: string) => Buffer.from(new x509.X509Certificate(pem).rawData);
+    const { caPem } = await loadTls({ tlsNames: ['myhost.example'] });
+    expect(caConstraintsProblem(der(caPem!), names)).toBeUndefined();
+    expect(caConstraintsProblem(der(caPem!), LOCAL_TLS_NAMES)).toMatch(/^permits other names than the ones configured now/);
+    // The right name constraints, but a CA that may sign sub-CAs.
+    const keys = await generateKeyPair();
+    const subCaAllowed = await x509.X509CertificateGenerator.createSelfSigned({
+      name: 'CN=No path length',
+      keys,
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+      extensions: [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.Extension(NAME_CONSTRAINTS_OID, true, nameConstraintsValue(names)),
+      ],
+    });
+    expect(caConstraintsProblem(Buffer.from(subCaAllowed.rawData), names)).toBe('has no path length limit of 0');
+    expect(caConstraintsProblem(Buffer.from([0x30, 0x82, 0xff]), names)).toMatch(/^its extensions cannot be read/);
   });
 });
 
