@@ -90,7 +90,12 @@ export async function runCommand(argv: string[], out: (text: string) => void): P
     const config = loadConfig(rest.filter((a) => a !== '--install'));
     process.umask(0o077);
     // Creates the CA on first use, exactly as `kyanite` would, so trust can be set up before the first start.
-    const tls = await loadTls({ dataDir: config.dataDir });
+    const tls = await loadTls({
+      dataDir: config.dataDir,
+      // The CA trust hands out must be the one `kyanite` with the same flags keeps, not one it would replace.
+      ...(config.tlsNames && { tlsNames: config.tlsNames }),
+      warn: (message) => process.stderr.write(`kyanite: warning: ${message}\n`),
+    });
     out(`${trustLines(tls.caPath!)}\n`);
     if (install) out(`${installCa(tls.caPath!)}\n`);
     return true;

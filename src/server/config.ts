@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseTlsName } from '../crypto/tls-names.js';
 import type { Principal } from '../identity/index.js';
 
 /**
@@ -18,6 +19,11 @@ export interface Config {
   auth: AuthMode;
   cert?: string;
   key?: string;
+  /**
+   * Names, .suffixes, IP addresses and ranges the local CA may vouch for besides localhost, *.localhost and the
+   * loopback addresses (src/crypto/tls-names.ts); its name constraints list exactly these.
+   */
+  tlsNames?: string[];
   logLevel: string;
   /** Emulate the service's per-vault throttling; `throttleLimit` scales it (4000 = the service's numbers). */
   throttle?: boolean;
@@ -86,6 +92,14 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '',
     metavar: 'CLIENT_ID',
     help: 'client id given all permissions on the pre-made vaults in --auth strict (repeatable; "none"; default: every declared principal and the managed identity)',
+  },
+  {
+    flag: 'tls-name',
+    type: 'string',
+    multiple: true,
+    default: '',
+    metavar: 'NAME',
+    help: 'also let the local CA vouch for NAME (and its subdomains), .SUFFIX, an IP address or a CIDR range; it vouches for localhost, *.localhost and loopback only otherwise (repeatable; env: comma-separated)',
   },
   { flag: 'cert', type: 'string', default: '', help: 'PEM certificate to serve instead of the local CA' },
   { flag: 'key', type: 'string', default: '', help: 'PEM private key for --cert' },
@@ -158,6 +172,15 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     return text === 'true' || text === '1';
   };
 
+  const tlsNames = list('tls-name') ?? [];
+  for (const name of tlsNames) {
+    try {
+      parseTlsName(name);
+    } catch (err) {
+      fail('tls-name', (err as Error).message);
+    }
+  }
+
   const cert = pick('cert');
   const key = pick('key');
   if ((cert && !key) || (!cert && key)) fail(cert ? 'key' : 'cert', '--cert and --key go together');
@@ -199,6 +222,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     auth: auth as AuthMode,
     ...(cert && { cert }),
     ...(key && { key }),
+    ...(tlsNames.length > 0 && { tlsNames }),
     logLevel,
     ...(bool('throttle') && { throttle: true }),
     throttleLimit,
