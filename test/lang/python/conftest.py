@@ -1,0 +1,65 @@
+"""Fixtures for the Python suite. Everything comes from environment variables that test/e2e/lang.python.test.ts
+sets after starting Kyanite the way the README says (a user sets the same ones by hand):
+
+  KYANITE_URL        https://localhost:PORT (the vault `default`, ARM and the token service)
+  KYANITE_VAULT_URL  https://NAME.vault.localhost:PORT (a vault made with --vault NAME)
+  REQUESTS_CA_BUNDLE Kyanite's CA (DATA_DIR/tls/ca.pem), trusted by azure-core, MSAL and ADAL through requests
+  AZURE_AUTHORITY_HOST, AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET
+                     a service principal signing in at Kyanite's token service (DefaultAzureCredential reads them)
+"""
+import os
+import uuid
+
+import pytest
+from azure.identity import DefaultAzureCredential
+from azure.keyvault.certificates import CertificateClient
+from azure.keyvault.keys import KeyClient
+from azure.keyvault.secrets import SecretClient
+
+REQUIRED = ['KYANITE_URL', 'KYANITE_VAULT_URL', 'REQUESTS_CA_BUNDLE']
+
+
+def pytest_configure(config):
+    missing = [name for name in REQUIRED if not os.environ.get(name)]
+    if missing:
+        raise pytest.UsageError(
+            f'missing environment variables {missing}: run this suite through test/e2e/lang.python.test.ts '
+            '(npx vitest run test/e2e/lang.python.test.ts) or set them for a running Kyanite')
+
+
+@pytest.fixture(scope='session')
+def kyanite_url():
+    return os.environ['KYANITE_URL'].rstrip('/')
+
+
+@pytest.fixture(scope='session')
+def vault_url():
+    """The named vault: challenge resource verification stays on, as against *.vault.azure.net."""
+    return os.environ['KYANITE_VAULT_URL'].rstrip('/')
+
+
+@pytest.fixture(scope='session')
+def credential():
+    # The application's own line, unchanged: the environment points it at Kyanite's token service.
+    return DefaultAzureCredential()
+
+
+@pytest.fixture(scope='session')
+def secret_client(vault_url, credential):
+    return SecretClient(vault_url, credential)
+
+
+@pytest.fixture(scope='session')
+def key_client(vault_url, credential):
+    return KeyClient(vault_url, credential)
+
+
+@pytest.fixture(scope='session')
+def certificate_client(vault_url, credential):
+    return CertificateClient(vault_url, credential)
+
+
+@pytest.fixture
+def name():
+    """A fresh object name per test, so tests never see each other's objects."""
+    return lambda prefix='py': f'{prefix}-{uuid.uuid4().hex[:12]}'
