@@ -16,6 +16,8 @@ const SUITE = path.join(ROOT, 'test/lang/python');
 const PYTHON = path.join(ROOT, '.lang/python-venv/bin/python');
 const INSTALL = 'bash scripts/ci/install-python.sh';
 const VAULT = 'pyvault';
+/** A second Kyanite under --auth strict with one declared service principal, for the strict-mode identity test. */
+const STRICT = { vault: 'pystrict', clientId: 'python-strict-app', secret: 'python-strict-secret' };
 
 function missingToolchain(): string | undefined {
   if (!fs.existsSync(PYTHON)) return `no venv at .lang/python-venv`;
@@ -47,18 +49,25 @@ if (missing && !ci) console.warn(`lang.python.test.ts skipped: ${missing}; insta
 
 describe.skipIf(!!missing && !ci)('Python suite on the current PyPI packages (test/lang/python)', () => {
   let child: Child | undefined;
+  let strict: Child | undefined;
   let dataDir: string;
+  let strictDir: string;
   let work: string;
 
   beforeAll(async () => {
     if (missing) return;
     dataDir = tempDir('kyanite-lang-python-');
+    strictDir = tempDir('kyanite-lang-python-strict-');
     work = tempDir('kyanite-pytest-');
-    child = await startChild(dataDir, ['--vault', VAULT]);
+    [child, strict] = await Promise.all([
+      startChild(dataDir, ['--vault', VAULT]),
+      startChild(strictDir, ['--auth', 'strict', '--vault', STRICT.vault, '--principal', `${STRICT.clientId}:${STRICT.secret}`,
+        '--admin-principal', STRICT.clientId]),
+    ]);
   }, 60_000);
   afterAll(async () => {
-    await child?.kill();
-    for (const dir of [dataDir, work]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await Promise.all([child?.kill(), strict?.kill()]);
+    for (const dir of [dataDir, strictDir, work]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('passes with nothing failed or skipped', async () => {
@@ -68,10 +77,17 @@ describe.skipIf(!!missing && !ci)('Python suite on the current PyPI packages (te
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !/^(AZURE_|IDENTITY_|MSI_|REQUESTS_CA_BUNDLE$|SSL_CERT_FILE$|PYTHON)/.test(k)),
     );
+    // Each Kyanite made its own CA: one bundle trusts both (a user of one Kyanite points at its ca.pem alone).
+    const bundle = path.join(work, 'ca-bundle.pem');
+    fs.writeFileSync(bundle, [dataDir, strictDir].map((d) => fs.readFileSync(path.join(d, 'tls', 'ca.pem'), 'utf8')).join('\n'));
     Object.assign(env, {
       KYANITE_URL: base,
       KYANITE_VAULT_URL: `https://${VAULT}.vault.localhost:${child!.port}`,
-      REQUESTS_CA_BUNDLE: path.join(dataDir, 'tls', 'ca.pem'),
+      KYANITE_STRICT_URL: `https://localhost:${strict!.port}`,
+      KYANITE_STRICT_VAULT_URL: `https://${STRICT.vault}.vault.localhost:${strict!.port}`,
+      KYANITE_STRICT_CLIENT_ID: STRICT.clientId,
+      KYANITE_STRICT_CLIENT_SECRET: STRICT.secret,
+      REQUESTS_CA_BUNDLE: bundle,
       AZURE_AUTHORITY_HOST: base,
       AZURE_TENANT_ID: 'adfs',
       AZURE_CLIENT_ID: 'kyanite-python-suite',

@@ -6,6 +6,8 @@ sets after starting Kyanite the way the README says (a user sets the same ones b
   REQUESTS_CA_BUNDLE Kyanite's CA (DATA_DIR/tls/ca.pem), trusted by azure-core, MSAL and ADAL through requests
   AZURE_AUTHORITY_HOST, AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET
                      a service principal signing in at Kyanite's token service (DefaultAzureCredential reads them)
+  KYANITE_STRICT_URL, KYANITE_STRICT_VAULT_URL, KYANITE_STRICT_CLIENT_ID, KYANITE_STRICT_CLIENT_SECRET
+                     a second Kyanite under --auth strict and the service principal it declares (test_identity.py)
 """
 import os
 import uuid
@@ -16,7 +18,8 @@ from azure.keyvault.certificates import CertificateClient
 from azure.keyvault.keys import KeyClient
 from azure.keyvault.secrets import SecretClient
 
-REQUIRED = ['KYANITE_URL', 'KYANITE_VAULT_URL', 'REQUESTS_CA_BUNDLE']
+REQUIRED = ['KYANITE_URL', 'KYANITE_VAULT_URL', 'REQUESTS_CA_BUNDLE', 'KYANITE_STRICT_URL', 'KYANITE_STRICT_VAULT_URL',
+            'KYANITE_STRICT_CLIENT_ID', 'KYANITE_STRICT_CLIENT_SECRET']
 
 
 def pytest_configure(config):
