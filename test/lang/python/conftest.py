@@ -66,3 +66,22 @@ def certificate_client(vault_url, credential):
 def name():
     """A fresh object name per test, so tests never see each other's objects."""
     return lambda prefix='py': f'{prefix}-{uuid.uuid4().hex[:12]}'
+
+
+@pytest.fixture
+def legacy_setup(monkeypatch, kyanite_url):
+    """What the legacy track-1 client (azure-keyvault 1.1.0, 2018) needs around unchanged code, on this machine:
+
+    - msrestazure's public cloud gets Kyanite's ADFS authority (`https://localhost:PORT/adfs`) as its Active Directory
+      endpoint, so ServicePrincipalCredentials signs in at Kyanite instead of login.microsoftonline.com. This is the
+      cloud configuration a user would pass as `cloud_environment=`, set here so the documented code stays unchanged.
+    - Python 3.11 removed `inspect.getargspec`, which azure-keyvault 1.1.0 calls when it answers a 401 challenge;
+      `getfullargspec` returns the same `.args`. Without it the client fails on any Python >= 3.11, against Azure too.
+    """
+    import inspect
+
+    from msrestazure import azure_cloud
+
+    monkeypatch.setattr(azure_cloud.AZURE_PUBLIC_CLOUD.endpoints, 'active_directory', f'{kyanite_url}/adfs')
+    if not hasattr(inspect, 'getargspec'):
+        monkeypatch.setattr(inspect, 'getargspec', inspect.getfullargspec, raising=False)
