@@ -198,6 +198,19 @@ def test_aes_key_wrap(key_client, oct_keys, size):
     assert refused.status_code == 400, refused.text()
 
 
+def test_key_vault_rsa_private_key_plugs_into_cryptography(key_client, credential, name):
+    """CryptographyClient.create_rsa_private_key: a `cryptography` RSAPrivateKey whose sign and decrypt run in Kyanite."""
+    key = key_client.create_rsa_key(name('rsa-pk'), size=3072)
+    private = CryptographyClient(key, credential).create_rsa_private_key()
+    assert private.key_size == 3072
+    public = private.public_key()
+    assert public.public_numbers().n == int.from_bytes(key.key.n, 'big')
+    signature = private.sign(b'message', padding.PSS(padding.MGF1(hashes.SHA256()), 32), hashes.SHA256())
+    public.verify(signature, b'message', padding.PSS(padding.MGF1(hashes.SHA256()), 32), hashes.SHA256())
+    oaep = padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None)
+    assert private.decrypt(public.encrypt(b'secret', oaep), oaep) == b'secret'
+
+
 def test_algorithm_that_does_not_fit_the_key_is_a_400(key_client, rsa_key):
     _, key = rsa_key
     path = f'/keys/{key.name}/{key.properties.version}/sign?api-version={API}'

@@ -171,3 +171,37 @@ def test_release_wraps_the_key_to_the_attested_runtime_key(key_client, name):
     with pytest.raises(HttpResponseError) as refused:
         key_client.release_key(n, attestation_token(runtime, {'x-ms-attestation-type': 'other'}))
     assert refused.value.status_code == 403
+
+
+def test_attestation_of_hsm_and_software_keys(key_client, name):
+    hsm = key_client.create_ec_key(name('att-hsm'), curve='P-256', hardware_protected=True)
+    attested = key_client.get_key_attestation(hsm.name)
+    assert attested.id == hsm.id
+    assert attested.properties.attestation is None  # Kyanite has no HSM to attest with
+    software = key_client.create_ec_key(name('att-sw'), curve='P-256')
+    with pytest.raises(HttpResponseError) as refused:
+        key_client.get_key_attestation(software.name)
+    assert refused.value.status_code == 400
+
+
+def test_key_operations_enabled_and_validity_are_enforced(key_client, credential, name):
+    from datetime import datetime, timedelta, timezone
+
+    from azure.keyvault.keys.crypto import CryptographyClient, SignatureAlgorithm
+
+    digest = bytes(32)
+    verify_only = key_client.create_ec_key(name('ops'), curve='P-256', key_operations=['verify'])
+    with pytest.raises(HttpResponseError) as forbidden:
+        CryptographyClient(verify_only, credential).sign(SignatureAlgorithm.es256, digest)
+    assert forbidden.value.status_code == 403
+
+    disabled = key_client.create_ec_key(name('off'), curve='P-256', enabled=False)
+    with pytest.raises(HttpResponseError) as off:
+        CryptographyClient(disabled.id, credential).sign(SignatureAlgorithm.es256, digest)
+    assert off.value.status_code == 403
+
+    expired = key_client.create_ec_key(name('exp'), curve='P-256',
+                                       expires_on=datetime.now(timezone.utc) - timedelta(days=1))
+    with pytest.raises(HttpResponseError) as late:
+        CryptographyClient(expired.id, credential).sign(SignatureAlgorithm.es256, digest)
+    assert late.value.status_code == 403

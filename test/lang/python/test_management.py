@@ -145,3 +145,18 @@ def test_managed_hsm_lists_are_empty(mgmt):
 def test_operations_list(mgmt):
     names = {op.name for op in mgmt.operations.list()}
     assert 'Microsoft.KeyVault/vaults/read' in names
+
+
+def test_vault_lists_page_with_top(mgmt):
+    group = 'rg-python-paging'
+    names = {vault_name() for _ in range(5)}
+    for n in names:
+        mgmt.vaults.begin_create_or_update(group, n, create_body()).result()
+    pages = [list(page) for page in mgmt.vaults.list_by_resource_group(group, top=2).by_page()]
+    assert [len(page) for page in pages] == [2, 2, 1]
+    assert {v.name for page in pages for v in page} == names
+    # vaults.list follows nextLink too (azure-mgmt-keyvault 14.0.1 fixed its api-version handling there).
+    listed = [v.name for page in mgmt.vaults.list(top=2).by_page() for v in page]
+    assert names <= set(listed) and len(listed) == len(set(listed))
+    for n in names:
+        mgmt.vaults.delete(group, n)
