@@ -37,6 +37,6 @@ rm -rf "$VENV"
 "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$REQS"
 # Fail here, not in the suite, if the legacy client and the current SDK do not import side by side.
-"$VENV/bin/python" -c 'from azure.keyvault import KeyVaultClient; import azure.keyvault.secrets, azure.keyvault.keys, azure.keyvault.certificates, azure.keyvault.administration, azure.mgmt.keyvault, azure.identity, cryptography, pytest'
+"$VENV/bin/python" -c 'from azure.keyvault import KeyVaultClient; import azure.keyvault.secrets, azure.keyvault.keys, azure.keyvault.certificates, azure.keyvault.administration, azure.mgmt.keyvault, azure.identity, aiohttp, cryptography, pytest'
 echo "$want" > "$STAMP"
 echo "install-python.sh: installed $VENV ($("$VENV/bin/python" --version))"
