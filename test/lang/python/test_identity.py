@@ -1,5 +1,6 @@
 """DefaultAzureCredential driven by environment variables only, against Kyanite's token service: a service principal
-(tenant adfs, or a GUID tenant), an App Service managed identity, and a service principal under --auth strict."""
+(tenant adfs, or a GUID tenant; with a secret or a client certificate), workload identity, an App Service managed
+identity, and a service principal under --auth strict."""
 import base64
 import json
 import os
@@ -10,6 +11,7 @@ from azure.identity import DefaultAzureCredential
 from azure.keyvault.secrets import SecretClient
 
 IDENTITY_VARS = ['AZURE_AUTHORITY_HOST', 'AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET',
+                 'AZURE_CLIENT_CERTIFICATE_PATH', 'AZURE_FEDERATED_TOKEN_FILE',
                  'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'MSI_ENDPOINT', 'MSI_SECRET']
 ZERO_TENANT = '00000000-0000-0000-0000-000000000000'
 MANAGED_IDENTITY_CLIENT_ID = '3cf1c726-808e-4e8d-b60e-b8f4fca971c1'  # Kyanite's system-assigned identity
@@ -55,6 +57,45 @@ def test_service_principal_with_a_guid_tenant(only, kyanite_url, vault_url, name
     assert claims(credential.get_token('https://vault.azure.net/.default').token)['tid'] == ZERO_TENANT
     client = SecretClient(vault_url, credential)
     assert client.set_secret(name('guid'), 'x').value == 'x'
+
+
+def test_service_principal_with_a_client_certificate(only, kyanite_url, vault_url, name, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'cert-app')])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=1)).sign(key, hashes.SHA256()))
+    pem = tmp_path / 'client.pem'
+    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()) + cert.public_bytes(serialization.Encoding.PEM))
+    # MSAL signs a client assertion with the certificate's key instead of sending a secret.
+    only(AZURE_AUTHORITY_HOST=kyanite_url, AZURE_TENANT_ID='adfs', AZURE_CLIENT_ID='cert-app',
+         AZURE_CLIENT_CERTIFICATE_PATH=str(pem))
+    credential = DefaultAzureCredential()
+    assert claims(credential.get_token('https://vault.azure.net/.default').token)['appid'] == 'cert-app'
+    assert SecretClient(vault_url, credential).set_secret(name('certcred'), 'x').value == 'x'
+
+
+def test_workload_identity_federated_token_file(only, kyanite_url, vault_url, name, tmp_path):
+    # Kubernetes workload identity: the pod's projected service-account token is sent as a client assertion.
+    token_file = tmp_path / 'azure-identity-token'
+    head = base64.urlsafe_b64encode(b'{"alg":"RS256","typ":"JWT"}').rstrip(b'=').decode()
+    body = base64.urlsafe_b64encode(json.dumps({'iss': 'https://oidc.kyanite.test', 'sub': 'system:serviceaccount:ns:app',
+                                                'aud': 'api://AzureADTokenExchange'}).encode()).rstrip(b'=').decode()
+    token_file.write_text(f'{head}.{body}.c2lnbmF0dXJl')
+    only(AZURE_AUTHORITY_HOST=kyanite_url, AZURE_TENANT_ID='adfs', AZURE_CLIENT_ID='workload-app',
+         AZURE_FEDERATED_TOKEN_FILE=str(token_file))
+    credential = DefaultAzureCredential()
+    assert claims(credential.get_token('https://vault.azure.net/.default').token)['appid'] == 'workload-app'
+    assert SecretClient(vault_url, credential).set_secret(name('workload'), 'x').value == 'x'
 
 
 def test_managed_identity_app_service_style(only, kyanite_url, vault_url, name):
