@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,12 @@ const STRICT = { vault: 'pystrict', clientId: 'python-strict-app', secret: 'pyth
 
 function missingToolchain(): string | undefined {
   if (!fs.existsSync(PYTHON)) return `no venv at .lang/python-venv`;
+  // The install script stamps the venv with the hash of the requirements it installed.
+  const want = createHash('sha256').update(fs.readFileSync(path.join(SUITE, 'requirements.txt'))).digest('hex');
+  const stamp = path.join(ROOT, '.lang/python-venv/.requirements.sha256');
+  if (!fs.existsSync(stamp) || fs.readFileSync(stamp, 'utf8').trim() !== want) {
+    return 'the venv does not hold the current test/lang/python/requirements.txt';
+  }
   const probe = spawnSync(PYTHON, ['-c', 'from azure.keyvault import KeyVaultClient; import azure.keyvault.secrets, azure.mgmt.keyvault, azure.identity, cryptography, pytest'], {
     encoding: 'utf8',
   });
