@@ -144,33 +144,63 @@ def attestation_token(runtime: rsa.RSAPrivateKey, claims: dict) -> str:
     return head + '.' + b64url(signature)
 
 
-def test_release_wraps_the_key_to_the_attested_runtime_key(key_client, name):
+OAEP_HASH = {'CKM_RSA_AES_KEY_WRAP': hashes.SHA1(), 'RSA_AES_KEY_WRAP_256': hashes.SHA256(),
+             'RSA_AES_KEY_WRAP_384': hashes.SHA384()}
+
+
+def exportable_key(kind: str):
+    """A key to import for release, and how to compare the released bytes with it."""
+    if kind == 'EC':
+        private = ec.generate_private_key(ec.SECP256R1())
+        return ec_jwk(private, KeyCurveName.p_256), lambda released: (
+            serialization.load_der_private_key(released, None).private_numbers() == private.private_numbers())
+    if kind == 'RSA':
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return rsa_jwk(private), lambda released: (
+            serialization.load_der_private_key(released, None).private_numbers() == private.private_numbers())
+    material = os.urandom(32)
+    return JsonWebKey(kty='oct-HSM', k=material), lambda released: released == material
+
+
+@pytest.mark.parametrize('kind,enc', [('EC', 'RSA_AES_KEY_WRAP_256'), ('RSA', 'CKM_RSA_AES_KEY_WRAP'),
+                                      ('oct', 'RSA_AES_KEY_WRAP_384'), ('EC', None)])
+def test_release_wraps_the_key_to_the_attested_runtime_key(key_client, name, kind, enc):
     policy = {'version': '1.0.0', 'anyOf': [{'authority': AUTHORITY, 'allOf': [
         {'claim': 'x-ms-attestation-type', 'equals': 'sevsnpvm'}]}]}
-    ec_private = ec.generate_private_key(ec.SECP256R1())
+    jwk, same_key = exportable_key(kind)
     n = name('rel')
-    key_client.import_key(n, ec_jwk(ec_private, KeyCurveName.p_256), hardware_protected=True, exportable=True,
+    key_client.import_key(n, jwk, hardware_protected=True, exportable=True,
                           release_policy=KeyReleasePolicy(json.dumps(policy).encode()))
     runtime = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
     released = key_client.release_key(n, attestation_token(runtime, {'x-ms-attestation-type': 'sevsnpvm'}),
-                                      algorithm='RSA_AES_KEY_WRAP_256', nonce='nonce-1')
+                                      algorithm=enc, nonce='nonce-1')
     header_b64, payload_b64, _ = released.value.split('.')
     assert json.loads(unb64url(header_b64))['alg'] == 'RS256'
     body = json.loads(unb64url(payload_b64))
     assert body['request']['nonce'] == 'nonce-1'
     blob = json.loads(unb64url(body['response']['key']['key']['key_hsm']))
-    assert blob['header'] == {'kid': 'runtime-1', 'alg': 'dir', 'enc': 'RSA_AES_KEY_WRAP_256'}
-    # CKM_RSA_AES_KEY_WRAP: RSA-OAEP(SHA-256) of a fresh AES key, then that key wrapping PKCS#8 (RFC 5649).
+    used = enc or 'CKM_RSA_AES_KEY_WRAP'  # the service's default
+    assert blob['header'] == {'kid': 'runtime-1', 'alg': 'dir', 'enc': used}
+    # CKM_RSA_AES_KEY_WRAP: RSA-OAEP of a fresh AES key to the runtime key, then that key wrapping the released key
+    # (PKCS#8 for RSA and EC, raw bytes for oct) with AES Key Wrap with Padding (RFC 5649).
     ciphertext = unb64url(blob['ciphertext'])
-    aes_key = runtime.decrypt(ciphertext[:256], padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None))
-    pkcs8 = aes_key_unwrap_with_padding(aes_key, ciphertext[256:])
-    released_private = serialization.load_der_private_key(pkcs8, None)
-    assert released_private.private_numbers() == ec_private.private_numbers()
+    oaep = padding.OAEP(padding.MGF1(OAEP_HASH[used]), OAEP_HASH[used], None)
+    aes_key = runtime.decrypt(ciphertext[:256], oaep)
+    assert same_key(aes_key_unwrap_with_padding(aes_key, ciphertext[256:]))
 
     with pytest.raises(HttpResponseError) as refused:
         key_client.release_key(n, attestation_token(runtime, {'x-ms-attestation-type': 'other'}))
     assert refused.value.status_code == 403
+
+
+def test_release_needs_an_exportable_key_with_a_policy(key_client, name):
+    n = name('norel')
+    key_client.create_ec_key(n, curve='P-256', hardware_protected=True)
+    runtime = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with pytest.raises(HttpResponseError) as refused:
+        key_client.release_key(n, attestation_token(runtime, {}))
+    assert refused.value.status_code == 400
 
 
 def test_attestation_of_hsm_and_software_keys(key_client, name):
