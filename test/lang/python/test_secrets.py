@@ -114,3 +114,17 @@ def test_default_vault_on_localhost_needs_only_verify_challenge_resource_false(k
     client.set_secret(n, 'on the default vault')
     assert client.get_secret(n).value == 'on the default vault'
     assert client.get_secret(n).id.startswith(kyanite_url + '/secrets/')
+
+
+def test_names_are_case_insensitive_and_values_keep_unicode(secret_client, name):
+    n = name('Mixed-Case')
+    secret_client.set_secret(n, 'héllo ✓ 🔑')
+    got = secret_client.get_secret(n.lower())
+    assert got.value == 'héllo ✓ 🔑'
+    assert got.name == n  # the name as it was first set
+
+
+def test_more_than_fifteen_tags_is_a_400(secret_client, name):
+    with pytest.raises(HttpResponseError) as bad:
+        secret_client.set_secret(name('tags'), 'x', tags={f't{i}': 'v' for i in range(16)})
+    assert bad.value.status_code == 400 and bad.value.error.code == 'BadParameter'
