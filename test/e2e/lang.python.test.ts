@@ -105,7 +105,11 @@ describe.skipIf(!!missing && !ci)('Python suite on the current PyPI packages (te
     });
     const report = path.join(work, 'junit.xml');
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-      const proc = spawn(PYTHON, ['-m', 'pytest', '-q', '--junitxml', report, '-o', 'junit_family=xunit2'], { cwd: SUITE, env });
+      const proc = spawn(PYTHON, ['-m', 'pytest', '-q', '--junitxml', report, '-o', 'junit_family=xunit2'], {
+        cwd: SUITE,
+        env,
+        timeout: 10 * 60_000, // killed rather than left behind if it hangs
+      });
       let out = '';
       proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
       proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -117,6 +121,7 @@ describe.skipIf(!!missing && !ci)('Python suite on the current PyPI packages (te
     if (code !== 0) console.log(output.slice(-20_000));
     expect(code, output.slice(-5000)).toBe(0);
     const counts = junitCounts(fs.readFileSync(report, 'utf8'));
+    console.log(`pytest JUnit report: ${counts.tests} tests, ${counts.failures} failed, ${counts.errors} errors, ${counts.skipped} skipped`);
     expect(counts.failures + counts.errors).toBe(0);
     expect(counts.skipped).toBe(0);
     expect(counts.tests).toBeGreaterThanOrEqual(testsWritten());
