@@ -62,3 +62,27 @@ def test_verify_signatures_against_symmetric_keys(legacy, vault, name, alg):
     assert len(signature) == len(digest)
     assert legacy.verify(vault, n, version, alg, digest, signature).value is True
     assert legacy.verify(vault, n, version, alg, digest, bytes(len(signature))).value is False
+
+
+def test_key_vault_authentication_callback(legacy_setup, vault, name):
+    # The callback style of azure-keyvault 1.x's own README: the callback gets a token for the vault resource.
+    from azure.keyvault import KeyVaultAuthentication, KeyVaultClient
+    challenges = []
+
+    def auth_callback(server, resource, scope):
+        challenges.append((server, resource))
+        credentials = ServicePrincipalCredentials(client_id=os.environ['AZURE_CLIENT_ID'],
+                                                  secret=os.environ['AZURE_CLIENT_SECRET'], tenant='adfs',
+                                                  resource='https://vault.azure.net')
+        token = credentials.token
+        return token['token_type'], token['access_token']
+
+    client = KeyVaultClient(KeyVaultAuthentication(auth_callback))
+    n = name('callback')
+    client.set_secret(vault, n, 'through the callback')
+    assert client.get_secret(vault, n, '').value == 'through the callback'
+    # The challenge names Kyanite's token service (no tenant path) and the host's resource.
+    server, resource = challenges[0]
+    assert server == os.environ['KYANITE_URL']
+    assert resource == ('https://vault.azure.net' if vault == os.environ['KYANITE_URL']
+                        else 'https://vault.localhost:' + vault.rsplit(':', 1)[1])
