@@ -10,7 +10,7 @@ from azure.keyvault.certificates import (AdministratorContact, CertificateContac
                                          CertificatePolicyAction, WellKnownIssuerNames)
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 

@@ -7,12 +7,10 @@ azure-mgmt-keyvault 1.x; the current package (14.1.0) cannot run it as printed a
 so it runs with the placeholders filled and the smallest edits 14.1.0 requires, each listed in PORTED below and
 asserted to apply exactly once (docs/clients/python.md explains each).
 """
-import os
 import pathlib
 import re
 import uuid
 
-import pytest
 from azure.keyvault.keys import KeyClient
 from azure.keyvault.secrets import SecretClient
 
