@@ -160,3 +160,28 @@ def test_vault_lists_page_with_top(mgmt):
     assert names <= set(listed) and len(listed) == len(set(listed))
     for n in names:
         mgmt.vaults.delete(group, n)
+
+
+def test_private_links_and_arm_object_versions(mgmt):
+    group, name = 'rg-python-links', vault_name()
+    mgmt.vaults.begin_create_or_update(group, name, create_body()).result()
+    assert [r.name for r in mgmt.private_link_resources.list_by_vault(group, name).value] == ['vault']
+    assert list(mgmt.private_endpoint_connections.list_by_resource(group, name)) == []
+    mgmt.private_endpoint_connections.put(group, name, 'conn1', {'properties': {
+        'privateLinkServiceConnectionState': {'status': 'Approved', 'description': 'ok'}}})
+    got = mgmt.private_endpoint_connections.get(group, name, 'conn1')
+    assert got.properties.private_link_service_connection_state.status == 'Approved'
+    mgmt.private_endpoint_connections.begin_delete(group, name, 'conn1').result()
+    assert list(mgmt.private_endpoint_connections.list_by_resource(group, name)) == []
+
+    key = mgmt.keys.create_if_not_exist(group, name, 'k1', {'properties': {'kty': 'EC', 'curveName': 'P-384'}})
+    version = key.properties.key_uri_with_version.rsplit('/', 1)[1]
+    assert [v.name for v in mgmt.keys.list_versions(group, name, 'k1')] == [version]
+    assert mgmt.keys.get_version(group, name, 'k1', version).properties.curve_name == 'P-384'
+
+    mgmt.secrets.create_or_update(group, name, 's1', {'properties': {'value': 'v', 'contentType': 'text/plain'}})
+    updated = mgmt.secrets.update(group, name, 's1', {'tags': {'a': 'b'}, 'properties': {'contentType': 'application/json'}})
+    assert updated.properties.content_type == 'application/json' and updated.tags == {'a': 'b'}
+    with pytest.raises(ResourceNotFoundError):
+        mgmt.secrets.update(group, name, 'absent', {'properties': {'contentType': 'x'}})
+    mgmt.vaults.delete(group, name)
