@@ -128,3 +128,13 @@ def test_more_than_fifteen_tags_is_a_400(secret_client, name):
     with pytest.raises(HttpResponseError) as bad:
         secret_client.set_secret(name('tags'), 'x', tags={f't{i}': 'v' for i in range(16)})
     assert bad.value.status_code == 400 and bad.value.error.code == 'BadParameter'
+
+
+def test_default_vault_under_its_vault_host_name(kyanite_url, credential, name):
+    # default.vault.localhost serves the same vault as localhost, with challenge verification on.
+    port = kyanite_url.rsplit(':', 1)[1]
+    named = SecretClient(f'https://default.vault.localhost:{port}', credential)
+    on_localhost = SecretClient(kyanite_url, credential, verify_challenge_resource=False)
+    n = name('both')
+    named.set_secret(n, 'one vault, two names')
+    assert on_localhost.get_secret(n).value == 'one vault, two names'
