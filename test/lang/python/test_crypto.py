@@ -154,8 +154,8 @@ def test_aes_gcm(credential, oct_keys, size):
 
 
 # CBC and key wrap on oct keys go through send_request: CryptographyClient 4.11.3 builds a local SymmetricKey from
-# the key bundle, which never carries `k`, so it encrypts and wraps locally with random bytes instead of asking the
-# vault (docs/clients/python.md). GCM and HS* are never local, so those tests use CryptographyClient itself.
+# the key bundle, which never carries `k`, so it runs A256CBCPAD and A*KW locally with random bytes instead of
+# asking the vault (docs/clients/python.md). GCM and HS* are never local, so those tests use CryptographyClient.
 @pytest.mark.parametrize('size', [128, 192, 256])
 @pytest.mark.parametrize('pad', [False, True])
 def test_aes_cbc(key_client, oct_keys, size, pad):
