@@ -3,6 +3,7 @@ import type { ResourceGroupRow } from '../store/vaults.js';
 import type { Clock } from './clock.js';
 import { toUnixSeconds } from './clock.js';
 import { vaultNotFound } from './errors.js';
+import { checkVaultProperties } from './vault-rules.js';
 
 /**
  * The properties Kyanite keeps for a vault. The management plane stores the rest of what a client sends next to
@@ -114,6 +115,7 @@ export interface VaultRegistry {
   findAny(name: string): (Vault & { deletedAt: number | null; purgeAt: number | null }) | undefined;
   /** Creates the vault with default properties unless it exists (used by --vault and the default vault). */
   ensure(name: string): Vault;
+  /** Creates or updates the vault; throws a VaultRuleError when the properties break a rule (src/domain/vault-rules.ts). */
   save(name: string, properties: VaultProperties): Vault;
   list(): Vault[];
   context(name: string, baseUrl: string): VaultContext;
@@ -220,8 +222,10 @@ export function createVaultRegistry(store: Store, clock: Clock): VaultRegistry {
       });
     },
     save(name, properties) {
-      ensureGroup(placementOf(properties));
       const row = store.vaults.get(name);
+      // Every path that writes a vault comes here, so the rules hold on all of them.
+      checkVaultProperties(properties, row && toVault(row).properties);
+      ensureGroup(placementOf(properties));
       store.vaults.upsert({
         name: row?.name ?? name,
         created: row?.created ?? toUnixSeconds(clock.now()),
