@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { toUnixSeconds } from '../domain/clock.js';
-import { checkVaultProperties, VaultRuleError } from '../domain/vault-rules.js';
+import { applyVaultRules, RETENTION_FIXED, VaultRuleError } from '../domain/vault-rules.js';
 import { DEFAULT_TENANT_ID, placementOf, type DeletedVault, type Placement, type Vault, type VaultProperties } from '../domain/vaults.js';
 import { parseAccessPolicies, type AccessPolicyEntry } from './access-policies.js';
 import { rbacDefaultFor } from './api-versions.js';
@@ -12,8 +12,8 @@ import { DELETED_VAULT_TYPE, deletedVaultId, isGuid, isoDate, normalizeLocation,
  * stored vault renders. VaultProperties keeps ARM's `properties` object flat beside the vault's placement.
  */
 
-/** Stored keys that are not part of ARM's `properties` object. */
-const PLACEMENT_KEYS = new Set(['subscriptionId', 'resourceGroup', 'location', 'tags', 'lastModifiedAt']);
+/** Stored keys that are not part of ARM's `properties` object (placement, and what the domain keeps for itself). */
+const PLACEMENT_KEYS = new Set(['subscriptionId', 'resourceGroup', 'location', 'tags', 'lastModifiedAt', RETENTION_FIXED]);
 /** Keys a client may send but the service computes (or, createMode, only acts on). */
 const COMPUTED_KEYS = new Set(['vaultUri', 'provisioningState', 'hsmPoolResourceId', 'createMode']);
 const BOOLEAN_KEYS = [
@@ -92,7 +92,7 @@ const withoutComputed = (p: Json): Json => Object.fromEntries(Object.entries(p).
 /** The domain's vault rules, answered as Microsoft.KeyVault answers them on ARM: 400 BadRequest with its sentence. */
 function checkRules(next: VaultProperties, before: VaultProperties | undefined): void {
   try {
-    checkVaultProperties(next, before);
+    applyVaultRules(next, before);
   } catch (err) {
     if (err instanceof VaultRuleError) throw badRequest(err.message);
     throw err;

@@ -4,7 +4,7 @@ import { accessPoliciesOfVault, type PolicyEntry } from './access.js';
 import { PEM, type PolicyInput } from './certificates/policy.js';
 import type { Domain } from './index.js';
 import type { AttributesInput, Tags } from './lifecycle.js';
-import { checkVaultProperties, VaultRuleError } from './vault-rules.js';
+import { applyVaultRules, VaultRuleError } from './vault-rules.js';
 import { DEFAULT_VAULT_PROPERTIES, isValidVaultName, type VaultContext, type VaultProperties } from './vaults.js';
 
 /**
@@ -249,7 +249,7 @@ function parseVault(raw: Json, at: string): SeedVault {
   // The vault rules ARM applies, checked here on what the entry declares so that a bad file fails before anything
   // is applied; a weakening of an existing vault is refused when the entry is applied (registry.save).
   try {
-    checkVaultProperties(
+    applyVaultRules(
       {
         enableSoftDelete: softDelete ?? DEFAULT_VAULT_PROPERTIES.enableSoftDelete,
         softDeleteRetentionInDays: days ?? DEFAULT_VAULT_PROPERTIES.softDeleteRetentionInDays,

@@ -3,7 +3,7 @@ import type { ResourceGroupRow } from '../store/vaults.js';
 import type { Clock } from './clock.js';
 import { toUnixSeconds } from './clock.js';
 import { vaultNotFound } from './errors.js';
-import { checkVaultProperties } from './vault-rules.js';
+import { applyVaultRules, DEFAULT_RETENTION_DAYS } from './vault-rules.js';
 
 /**
  * The properties Kyanite keeps for a vault. The management plane stores the rest of what a client sends next to
@@ -96,7 +96,7 @@ export interface VaultContext {
 
 export const DEFAULT_VAULT_PROPERTIES: VaultProperties = {
   enableSoftDelete: true,
-  softDeleteRetentionInDays: 90,
+  softDeleteRetentionInDays: DEFAULT_RETENTION_DAYS,
   enablePurgeProtection: false,
 };
 
@@ -224,12 +224,12 @@ export function createVaultRegistry(store: Store, clock: Clock): VaultRegistry {
     save(name, properties) {
       const row = store.vaults.get(name);
       // Every path that writes a vault comes here, so the rules hold on all of them.
-      checkVaultProperties(properties, row && toVault(row).properties);
-      ensureGroup(placementOf(properties));
+      const settled = applyVaultRules(properties, row && toVault(row).properties);
+      ensureGroup(placementOf(settled));
       store.vaults.upsert({
         name: row?.name ?? name,
         created: row?.created ?? toUnixSeconds(clock.now()),
-        properties: JSON.stringify(properties),
+        properties: JSON.stringify(settled),
         deleted_at: null,
         purge_at: null,
       });

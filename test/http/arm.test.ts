@@ -145,6 +145,18 @@ describe('vaults: create, read, update', () => {
     }
   });
 
+  it('fixes the retention once set: a change is refused, the same value passes', async () => {
+    await createVault('kv-days', { softDeleteRetentionInDays: 30 });
+    const changed = await arm('PATCH', vaultPath('kv-days'), { properties: { softDeleteRetentionInDays: 60 } });
+    expect(changed.statusCode).toBe(400);
+    expect(changed.json().error).toEqual({
+      code: 'BadRequest',
+      message: `The property "softDeleteRetentionInDays" cannot be changed: a vault's retention period is fixed once set (30 days here).`,
+    });
+    expect((await arm('PUT', vaultPath('kv-days'), createBody({ softDeleteRetentionInDays: 30 }))).statusCode).toBe(200);
+    expect((await arm('GET', vaultPath('kv-days'))).json().properties).not.toHaveProperty('softDeleteRetentionFixed');
+  });
+
   it('refuses a name held by another group (409 VaultAlreadyExists) and a location change', async () => {
     await createVault('kv-taken');
     const other = await arm('PUT', vaultPath('kv-taken', 'rg2'), createBody());

@@ -49,6 +49,22 @@ describe('vault property rules', () => {
     );
   });
 
+  it('fixes the retention once chosen: at creation, or by one change from the default', async () => {
+    open();
+    await seed({ name: 'kv1', softDeleteRetentionInDays: 7 });
+    await expect(seed({ name: 'kv1', softDeleteRetentionInDays: 30 })).rejects.toThrow(
+      `vaults[0] (kv1): The property "softDeleteRetentionInDays" cannot be changed: a vault's retention period is fixed once set (7 days here).`,
+    );
+    expect(await seed({ name: 'kv1', softDeleteRetentionInDays: 7 })).toMatchObject({ unchanged: 1 });
+    // A vault made with the default may choose its retention once, as the service allows.
+    domain.vaults.ensure('kv2');
+    expect(domain.vaults.save('kv2', { ...domain.vaults.find('kv2')!.properties, softDeleteRetentionInDays: 30 }).properties.softDeleteRetentionInDays).toBe(30);
+    expect(() => domain.vaults.save('kv2', { ...domain.vaults.find('kv2')!.properties, softDeleteRetentionInDays: 60 })).toThrow(/fixed once set \(30 days here\)/);
+    // A caller cannot unlock it by sending the marker the registry keeps.
+    const sneaky = { ...domain.vaults.find('kv2')!.properties, softDeleteRetentionFixed: false, softDeleteRetentionInDays: 60 };
+    expect(() => domain.vaults.save('kv2', sneaky)).toThrow(/cannot be changed/);
+  });
+
   it('holds in the registry itself, whatever path saves the vault', () => {
     open();
     domain.vaults.save('kv', { ...DEFAULT_VAULT_PROPERTIES, enablePurgeProtection: true });
