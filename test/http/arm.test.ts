@@ -321,6 +321,22 @@ describe('soft delete: one truth with the data plane', () => {
     expect((await dataPlane('kv-purge', 'GET', '/secrets/s1')).json().error.code).toBe('SecretNotFound');
   });
 
+  it('purges the certificate issuers and contacts with the vault; a recovered vault keeps them', async () => {
+    await createVault('kv-docs');
+    expect((await dataPlane('kv-docs', 'PUT', '/certificates/issuers/ca1', { provider: 'Test' })).statusCode).toBe(200);
+    expect((await dataPlane('kv-docs', 'PUT', '/certificates/contacts', { contacts: [{ email: 'a@example.com' }] })).statusCode).toBe(200);
+    const issuers = async () => (await dataPlane('kv-docs', 'GET', '/certificates/issuers')).json().value as Array<{ id: string }>;
+    await arm('DELETE', vaultPath('kv-docs'));
+    await arm('PUT', vaultPath('kv-docs'), { location: 'westeurope', properties: { createMode: 'recover' } });
+    expect(await issuers()).toHaveLength(1);
+    await arm('DELETE', vaultPath('kv-docs'));
+    expect((await arm('POST', `/subscriptions/${SUB}/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/kv-docs/purge`)).statusCode).toBe(200);
+    await createVault('kv-docs');
+    expect(await issuers()).toEqual([]);
+    expect((await dataPlane('kv-docs', 'GET', '/certificates/issuers/ca1')).json().error.code).toBe('CertificateIssuerNotFound');
+    expect((await dataPlane('kv-docs', 'GET', '/certificates/contacts')).json().error.code).toBe('ContactsNotFound');
+  });
+
   it('refuses to recover what is not deleted and to purge a purge-protected vault', async () => {
     expect((await arm('PUT', vaultPath('kv-ghost'), { location: 'westeurope', properties: { createMode: 'recover' } })).statusCode).toBe(404);
     await createVault('kv-prot', { enablePurgeProtection: true, softDeleteRetentionInDays: 7 });
