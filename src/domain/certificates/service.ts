@@ -282,11 +282,15 @@ export function createCertificateService(
     lifecycle,
     issuers,
     async create(vault, name, input) {
-      const existing = lifecycle.find(vault, name);
-      const previous = existing ? meta(vault, existing.name) : undefined;
-      if (previous?.operation?.status === 'inProgress') {
-        throw new KeyVaultError(409, 'Conflict', `Certificate ${name} has an operation in progress: complete, cancel or delete it first.`);
-      }
+      const operationInProgress = () => {
+        const current = lifecycle.find(vault, name);
+        const m = current ? meta(vault, current.name) : undefined;
+        if (m?.operation?.status === 'inProgress') {
+          throw new KeyVaultError(409, 'Conflict', `Certificate ${name} has an operation in progress: complete, cancel or delete it first.`);
+        }
+        return m;
+      };
+      const previous = operationInProgress();
       if (!input.policy && !previous) throw badParameter('A new certificate needs a policy.');
       const policy = resolvePolicy(input.policy, previous?.policy, now());
       const issuerName = policy.issuer.name;
@@ -303,6 +307,8 @@ export function createCertificateService(
           ? await prepareSelfSigned(policy, jwk, { ...(input.attributes && { attributes: input.attributes }), ...(input.tags && { tags: input.tags }) })
           : undefined;
       return lifecycle.transaction(() => {
+        // Checked again: a create of the same name may have started while this one was making its key.
+        operationInProgress();
         // The version exists from the start: a disabled pending version, readable while the operation runs (recorded).
         const t = now();
         const pendingVersion = lifecycle.create(vault, name, {

@@ -126,6 +126,18 @@ describe('certificate writes are one unit of work', () => {
     expect(rows('c')).toEqual({ objects: [], versions: [] });
   });
 
+  it('two creates of one name at once: one starts the operation, the other is refused with 409 and writes nothing', async () => {
+    const { certificates, vault, rows } = setup();
+    const unknown = { policy: { ...policy, issuer: { name: 'Unknown' } } };
+    const results = await Promise.allSettled([certificates.create(vault, 'twice', unknown), certificates.create(vault, 'twice', unknown)]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { status: 409, code: 'Conflict' } });
+    expect(rows('twice')).toEqual({
+      objects: [{ kind: 'certificate', deleted: 0 }, { kind: 'key', deleted: 0 }],
+      versions: [{ kind: 'certificate', n: 1 }, { kind: 'key', n: 1 }],
+    });
+  });
+
   it('recover and purge still pass over a managed part that was never made (a pending certificate has no secret)', async () => {
     const { certificates, vault, rows } = setup();
     await certificates.create(vault, 'p', { policy: { ...policy, issuer: { name: 'Unknown' } } });
