@@ -1,5 +1,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPfx, createSelfSigned } from '../../src/crypto/certificates/index.js';
+import type { PrivateJwk } from '../../src/crypto/jwk.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
@@ -132,5 +134,15 @@ describe('RSA key sizes: 2048, 3072 and 4096 only, on every way a key comes in',
     });
     expect(cert.statusCode, cert.body).toBe(400);
     expect(cert.json().error).toEqual(refusal(1024));
+  });
+
+  it('refuses a certificate import whose key has another size, leaving nothing behind', async () => {
+    const privateJwk = { ...(rsaJwk(1024) as PrivateJwk), kty: 'RSA' as const };
+    const { der } = await createSelfSigned({ privateJwk, subject: 'CN=small.example', validityMonths: 12 });
+    const value = (await createPfx({ privateJwk, certDer: der, chainDers: [] })).toString('base64');
+    const res = await t.call('POST', '/certificates/small/import', { value });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().error).toEqual(refusal(1024));
+    for (const path of ['/certificates/small', '/keys/small', '/secrets/small']) expect((await t.call('GET', path)).statusCode).toBe(404);
   });
 });
