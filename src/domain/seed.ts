@@ -342,7 +342,8 @@ function applyVault(domain: Domain, seed: SeedVault): Outcome {
   for (const key of VAULT_SETTINGS) if (seed[key] !== undefined) Object.assign(declared, { [key]: seed[key] });
   const next: VaultProperties = { ...vault.properties, ...declared };
   const changed = Object.entries(declared).some(([k, v]) => !same(vault.properties[k], v));
-  // A seed is like an ARM PUT: save refuses a weakening (purge protection or soft delete turned off) with ARM's message.
+  // A seed is like an ARM PUT: save refuses what the vault rules forbid (soft delete or purge protection turned off, a
+  // retention already fixed changed) with ARM's message.
   if (changed) domain.vaults.save(vault.name, next);
   return !existing ? 'created' : changed ? 'updated' : 'unchanged';
 }
