@@ -337,15 +337,20 @@ async function guard(at: string, work: () => Promise<Outcome> | Outcome): Promis
 function applyVault(domain: Domain, seed: SeedVault): Outcome {
   const existing = domain.vaults.findAny(seed.name);
   if (existing && existing.deletedAt !== null) throw new Error('the vault is deleted: recover or purge it first');
-  const vault = existing ? domain.vaults.find(seed.name)! : domain.vaults.ensure(seed.name);
   const declared: Partial<Pick<SeedVault, VaultSetting>> = {};
   for (const key of VAULT_SETTINGS) if (seed[key] !== undefined) Object.assign(declared, { [key]: seed[key] });
+  // A new vault is made with what the entry declares, as an ARM PUT creates one.
+  if (!existing) {
+    domain.vaults.ensure(seed.name, declared);
+    return 'created';
+  }
+  const vault = domain.vaults.find(seed.name)!;
   const next: VaultProperties = { ...vault.properties, ...declared };
   const changed = Object.entries(declared).some(([k, v]) => !same(vault.properties[k], v));
   // A seed is like an ARM PUT: save refuses what the vault rules forbid (soft delete or purge protection turned off, a
   // retention already fixed changed) with ARM's message.
   if (changed) domain.vaults.save(vault.name, next);
-  return !existing ? 'created' : changed ? 'updated' : 'unchanged';
+  return changed ? 'updated' : 'unchanged';
 }
 
 function applySecret(domain: Domain, ctx: VaultContext, entry: SeedSecret): Outcome {

@@ -113,8 +113,12 @@ export interface VaultRegistry {
   find(name: string): Vault | undefined;
   /** The vault row whatever its state. */
   findAny(name: string): (Vault & { deletedAt: number | null; purgeAt: number | null }) | undefined;
-  /** Creates the vault with default properties unless it exists (used by --vault and the default vault). */
-  ensure(name: string): Vault;
+  /**
+   * Creates the vault with default properties, and `settings` over them, unless it exists (used by --vault, the
+   * default vault and seeds). Settings go in with the creation: a vault made without soft delete is not a vault
+   * that had it and turned it off.
+   */
+  ensure(name: string, settings?: Partial<VaultProperties>): Vault;
   /** Creates or updates the vault; throws a VaultRuleError when the properties break a rule (src/domain/vault-rules.ts). */
   save(name: string, properties: VaultProperties): Vault;
   list(): Vault[];
@@ -210,7 +214,7 @@ export function createVaultRegistry(store: Store, clock: Clock): VaultRegistry {
       const row = store.vaults.get(name);
       return row ? { ...toVault(row), deletedAt: row.deleted_at, purgeAt: row.purge_at } : undefined;
     },
-    ensure(name) {
+    ensure(name, settings = {}) {
       const existing = registry.find(name);
       if (existing) return existing;
       return registry.save(name, {
@@ -219,6 +223,7 @@ export function createVaultRegistry(store: Store, clock: Clock): VaultRegistry {
         resourceGroup: DEFAULT_RESOURCE_GROUP,
         location: DEFAULT_LOCATION,
         tenantId: DEFAULT_TENANT_ID,
+        ...settings,
       });
     },
     save(name, properties) {

@@ -39,6 +39,13 @@ describe('vault property rules', () => {
     expect(await seed({ name: 'kv1', enablePurgeProtection: true, enableSoftDelete: true })).toMatchObject({ unchanged: 1 });
   });
 
+  it('creates a vault a seed declares with its settings at once, soft delete off included', async () => {
+    open();
+    expect(await seed({ name: 'kv-nosd', enableSoftDelete: false, softDeleteRetentionInDays: 7 })).toMatchObject({ created: 1 });
+    expect(domain.vaults.find('kv-nosd')!.properties).toMatchObject({ enableSoftDelete: false, softDeleteRetentionInDays: 7 });
+    expect(await seed({ name: 'kv-nosd', enableSoftDelete: false, softDeleteRetentionInDays: 7 })).toMatchObject({ unchanged: 1 });
+  });
+
   it('refuses a retention outside 7-90 and purge protection without soft delete, on a seed as on ARM', () => {
     open();
     expect(() => parseSeed({ vaults: [{ name: 'kv1', softDeleteRetentionInDays: 6 }] })).toThrow(
