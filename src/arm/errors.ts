@@ -94,9 +94,6 @@ export const purgeProtected = (name: string): KeyVaultError =>
       'period ends.',
   );
 
-export const irreversible = (property: string, what: string): KeyVaultError =>
-  badRequest(`The property "${property}" cannot be set to false. Enabling ${what} is an irreversible action.`);
-
 export const routeNotFound = (method: string, path: string): KeyVaultError =>
   cloudError(404, 'NotFound', `No management operation matches ${method} ${path}.`);
 

@@ -145,6 +145,18 @@ describe('vaults: create, read, update', () => {
     }
   });
 
+  it('fixes the retention once set: a change is refused, the same value passes', async () => {
+    await createVault('kv-days', { softDeleteRetentionInDays: 30 });
+    const changed = await arm('PATCH', vaultPath('kv-days'), { properties: { softDeleteRetentionInDays: 60 } });
+    expect(changed.statusCode).toBe(400);
+    expect(changed.json().error).toEqual({
+      code: 'BadRequest',
+      message: `The property "softDeleteRetentionInDays" cannot be changed: a vault's retention period is fixed once set (30 days here).`,
+    });
+    expect((await arm('PUT', vaultPath('kv-days'), createBody({ softDeleteRetentionInDays: 30 }))).statusCode).toBe(200);
+    expect((await arm('GET', vaultPath('kv-days'))).json().properties).not.toHaveProperty('softDeleteRetentionFixed');
+  });
+
   it('refuses a name held by another group (409 VaultAlreadyExists) and a location change', async () => {
     await createVault('kv-taken');
     const other = await arm('PUT', vaultPath('kv-taken', 'rg2'), createBody());
@@ -307,6 +319,22 @@ describe('soft delete: one truth with the data plane', () => {
     await createVault('kv-purge', {}, 'rg2');
     expect((await dataPlane('kv-purge', 'GET', '/secrets/s1')).statusCode).toBe(404);
     expect((await dataPlane('kv-purge', 'GET', '/secrets/s1')).json().error.code).toBe('SecretNotFound');
+  });
+
+  it('purges the certificate issuers and contacts with the vault; a recovered vault keeps them', async () => {
+    await createVault('kv-docs');
+    expect((await dataPlane('kv-docs', 'PUT', '/certificates/issuers/ca1', { provider: 'Test' })).statusCode).toBe(200);
+    expect((await dataPlane('kv-docs', 'PUT', '/certificates/contacts', { contacts: [{ email: 'a@example.com' }] })).statusCode).toBe(200);
+    const issuers = async () => (await dataPlane('kv-docs', 'GET', '/certificates/issuers')).json().value as Array<{ id: string }>;
+    await arm('DELETE', vaultPath('kv-docs'));
+    await arm('PUT', vaultPath('kv-docs'), { location: 'westeurope', properties: { createMode: 'recover' } });
+    expect(await issuers()).toHaveLength(1);
+    await arm('DELETE', vaultPath('kv-docs'));
+    expect((await arm('POST', `/subscriptions/${SUB}/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/kv-docs/purge`)).statusCode).toBe(200);
+    await createVault('kv-docs');
+    expect(await issuers()).toEqual([]);
+    expect((await dataPlane('kv-docs', 'GET', '/certificates/issuers/ca1')).json().error.code).toBe('CertificateIssuerNotFound');
+    expect((await dataPlane('kv-docs', 'GET', '/certificates/contacts')).json().error.code).toBe('ContactsNotFound');
   });
 
   it('refuses to recover what is not deleted and to purge a purge-protected vault', async () => {
