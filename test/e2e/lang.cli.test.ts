@@ -30,7 +30,7 @@ const SCENARIOS: Array<[string, (ctx: CliContext) => Promise<void>]> = [
   ['certificate pending show/merge with a CSR signed by an outside CA', certificatePendingMerge],
   ['certificate issuer and contact commands', certificateIssuersAndContacts],
   ['az login --identity through the App Service managed identity variables', managedIdentityLogin],
-  ['--auth strict: the vault admits the principal its policies allow and refuses the other', strictAuth],
+  ['--auth strict: access policies and role assignments admit the principal they name and refuse the other', strictAuth],
 ];
 
 async function login(ctx: CliContext): Promise<void> {

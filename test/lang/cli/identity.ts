@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { expect } from 'vitest';
 import { startChild, tempDir } from '../../reliability/child.js';
-import { DEFAULT_MANAGED_IDENTITY_CLIENT_ID } from '../../../src/identity/index.js';
+import { DEFAULT_MANAGED_IDENTITY_CLIENT_ID, objectIdFor } from '../../../src/identity/index.js';
 import { AzSession } from './az.js';
 import { vaultUrl, type CliContext } from './context.js';
 import { expectKyaniteCloud, expectVaultToken, loginServicePrincipal } from './login.js';
@@ -50,6 +50,22 @@ export async function strictAuth(ctx: CliContext): Promise<void> {
     const refused = await asOther.failure('keyvault', 'secret', 'show', '--vault-name', 'kv-strict', '-n', 'guarded');
     expect(refused).toContain('Forbidden');
     expect(refused).toContain('does not have secrets get permission');
+
+    // RBAC: a vault made through ARM (RBAC is az's default) admits the other principal only once az assigns it a
+    // role (az resolves --assignee through Graph, then finds the role definition by name at the vault's scope).
+    await asAdmin.json('group', 'create', '-n', 'rg-strict', '-l', 'westeurope');
+    const rbacVault = await asAdmin.json('keyvault', 'create', '-g', 'rg-strict', '-n', 'kv-strict-rbac');
+    expect(rbacVault.properties.enableRbacAuthorization).toBe(true);
+    const set2 = ['keyvault', 'secret', 'set', '--vault-name', 'kv-strict-rbac', '-n', 'by-role', '--value', 'granted by a role'];
+    const beforeRole = await asOther.failure(...set2);
+    expect(beforeRole).toContain('Forbidden');
+    expect(beforeRole).toContain('Microsoft.KeyVault/vaults/secrets/setSecret/action');
+    const assignment = await asAdmin.json('role', 'assignment', 'create', '--role', 'Key Vault Secrets Officer', '--assignee', other.clientId, '--scope', rbacVault.id);
+    expect(assignment).toMatchObject({ principalId: objectIdFor(other.clientId), scope: rbacVault.id });
+    expect((await asOther.json(...set2)).value).toBe('granted by a role');
+    await asAdmin.raw('role', 'assignment', 'delete', '--ids', assignment.id);
+    expect(await asOther.failure('keyvault', 'secret', 'show', '--vault-name', 'kv-strict-rbac', '-n', 'by-role')).toContain('Forbidden');
+
     // A wrong secret never gets a token.
     const wrong = new AzSession(strict.port, dataDir, path.join(ctx.dir, 'az-strict-wrong'));
     expect(await wrong.failure('login', '--service-principal', '-u', other.clientId, '-p', 'not-the-secret', '--tenant', '00000000-0000-0000-0000-000000000000')).toMatch(/invalid_client|AADSTS7000215/);
