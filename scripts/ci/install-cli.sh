@@ -15,7 +15,8 @@ fi
 python=${PYTHON:-python3}
 mkdir -p .lang
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+# A known pip: the one a fresh venv brings depends on the Python that made it.
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check pip==26.3
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
 # A throwaway config dir: the check must not leave state in ~/.azure.
 cfg=$(mktemp -d)
