@@ -8,7 +8,7 @@ import { certificateCreateImportDownload, certificateIssuersAndContacts, certifi
 import type { CliContext } from '../lang/cli/context.js';
 import { managedIdentityLogin, strictAuth } from '../lang/cli/identity.js';
 import { keyImportAndCrypto, keyLifecycle } from '../lang/cli/keys.js';
-import { APP, expectKyaniteCloud, expectVaultToken, loginServicePrincipal } from '../lang/cli/login.js';
+import { APP, cloudRegister, expectKyaniteCloud, expectVaultToken, loginServicePrincipal } from '../lang/cli/login.js';
 import { secretLifecycle, secretPaging } from '../lang/cli/secrets.js';
 
 /**
@@ -20,6 +20,7 @@ import { secretLifecycle, secretPaging } from '../lang/cli/secrets.js';
  */
 const SCENARIOS: Array<[string, (ctx: CliContext) => Promise<void>]> = [
   ['logs in with a service principal on the cloud Kyanite publishes', login],
+  ['az cloud register --endpoint-resource-manager reads the rest of the cloud from Kyanite', cloudRegister],
   ['manages resource groups and vaults (ARM), then uses an ARM-made vault by name', armVaults],
   ['secret set/show/list/list-versions/download/backup/delete/recover/purge/restore', secretLifecycle],
   ['secret list follows nextLink pages and honours --maxresults', secretPaging],

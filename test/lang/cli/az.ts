@@ -49,7 +49,8 @@ export class AzSession {
     readonly port: number,
     dataDir: string,
     configDir: string,
-    extraEnv: Record<string, string> = {},
+    /** More variables; `undefined` removes one (e.g. ARM_CLOUD_METADATA_URL, for `az cloud register`). */
+    extraEnv: Record<string, string | undefined> = {},
   ) {
     fs.mkdirSync(configDir, { recursive: true });
     const ca = path.join(dataDir, 'tls', 'ca.pem');
@@ -58,13 +59,16 @@ export class AzSession {
       AZURE_CONFIG_DIR: configDir,
       REQUESTS_CA_BUNDLE: ca,
       SSL_CERT_FILE: ca,
-      ARM_CLOUD_METADATA_URL: `https://localhost:${port}/metadata/endpoints?api-version=2022-09-01`,
+      ARM_CLOUD_METADATA_URL: `https://localhost:${port}/metadata/endpoints?api-version=2019-05-01`,
       AZURE_CORE_COLLECT_TELEMETRY: 'false',
       AZURE_CORE_ONLY_SHOW_ERRORS: 'true',
       AZURE_CORE_NO_COLOR: 'true',
       PYTHONPATH: SITE_DIR,
-      ...extraEnv,
     };
+    for (const [k, v] of Object.entries(extraEnv)) {
+      if (v === undefined) delete this.env[k];
+      else this.env[k] = v;
+    }
   }
 
   /** Runs `az ARGS --output json` and parses what it prints (undefined for commands that print nothing). */

@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { expect } from 'vitest';
-import type { AzSession } from './az.js';
+import { AzSession } from './az.js';
+import { vaultUrl, type CliContext } from './context.js';
 
 export const TENANT = '00000000-0000-0000-0000-000000000000';
 export const APP = { clientId: 'kyanite-cli-app', secret: 'kyanite-cli-secret' };
@@ -29,4 +31,28 @@ export async function expectVaultToken(az: AzSession, appid: string): Promise<vo
   const token = await az.json('account', 'get-access-token', '--resource', resource);
   expect(token.tokenType).toBe('Bearer');
   expect(claimsOf(token.accessToken)).toMatchObject({ aud: resource, tid: TENANT, appid });
+}
+
+/**
+ * The other way to meet the cloud: `az cloud register --endpoint-resource-manager` alone, without
+ * ARM_CLOUD_METADATA_URL. az reads the rest (login endpoint, audiences, Graph, the vault DNS suffix) from
+ * `GET //metadata/endpoints?api-version=2022-09-01`, which must be the one cloud, not a list.
+ */
+export async function cloudRegister(ctx: CliContext): Promise<void> {
+  const port = ctx.kyanite.port;
+  const az = new AzSession(port, ctx.kyanite.dataDir, path.join(ctx.dir, 'az-register'), { ARM_CLOUD_METADATA_URL: undefined });
+  await az.raw('cloud', 'register', '-n', 'KyaniteLocal', '--endpoint-resource-manager', `https://localhost:${port}/`);
+  await az.raw('cloud', 'set', '-n', 'KyaniteLocal');
+  const cloud = await az.json('cloud', 'show');
+  expect(cloud).toMatchObject({ name: 'KyaniteLocal', isActive: true });
+  expect(cloud.endpoints).toMatchObject({
+    activeDirectory: `https://localhost:${port}/adfs`,
+    activeDirectoryResourceId: `https://localhost:${port}/`,
+    microsoftGraphResourceId: `https://localhost:${port}/`,
+  });
+  expect(cloud.suffixes.keyvaultDns).toBe(`.vault.localhost:${port}`);
+  await loginServicePrincipal(az);
+  const set = await az.json('keyvault', 'secret', 'set', '--vault-name', ctx.vault, '-n', 'from-registered-cloud', '--value', 'registered');
+  expect(set.id.startsWith(`${vaultUrl(ctx)}/secrets/from-registered-cloud/`)).toBe(true);
+  ctx.az.commands.push(...az.commands);
 }
