@@ -27,7 +27,7 @@ const SCENARIOS: Array<[string, (ctx: CliContext) => Promise<void>]> = [
   ['reaches the default vault at https://localhost:PORT by --id', defaultVaultById],
   ['key create/sign/verify/rotate/list/backup/restore, signatures checked with node:crypto', keyLifecycle],
   ['key import (RSA PEM with password, EC P-256) and encrypt/decrypt/sign/verify against our own keys', keyImportAndCrypto],
-  ['certificate create/show/download and import of PFX and PEM files', certificateCreateImportDownload],
+  ['certificate create/show/download, import of PFX and PEM files, backup/delete/purge/restore', certificateCreateImportDownload],
   ['certificate pending show/merge with a CSR signed by an outside CA', certificatePendingMerge],
   ['certificate issuer and contact commands', certificateIssuersAndContacts],
   ['az login --identity through the App Service managed identity variables', managedIdentityLogin],

@@ -78,6 +78,18 @@ export async function certificateCreateImportDownload(ctx: CliContext): Promise<
 
   const names = (await az.json<Array<{ name: string }>>('keyvault', 'certificate', 'list', '--vault-name', vault)).map((c) => c.name);
   expect(names).toEqual(expect.arrayContaining(['cli-cert', 'cli-cert-copy', 'cli-outside-pfx', 'cli-outside-pem']));
+
+  // Soft delete and backup move the certificate with its key and secret.
+  await az.raw('keyvault', 'certificate', 'backup', '--vault-name', vault, '-n', 'cli-outside-pfx', '-f', file(ctx, 'outside.bak'));
+  const deleted = await az.json('keyvault', 'certificate', 'delete', '--vault-name', vault, '-n', 'cli-outside-pfx');
+  expect(deleted.recoveryId).toBe(`${url}/deletedcertificates/cli-outside-pfx`);
+  expect((await az.json<Array<{ name: string }>>('keyvault', 'certificate', 'list-deleted', '--vault-name', vault)).map((c) => c.name)).toContain('cli-outside-pfx');
+  await az.raw('keyvault', 'certificate', 'purge', '--vault-name', vault, '-n', 'cli-outside-pfx');
+  expect(await az.failure('keyvault', 'secret', 'show', '--id', fromPfxFile.sid)).toContain('SecretNotFound');
+  const restored = await az.json('keyvault', 'certificate', 'restore', '--vault-name', vault, '-f', file(ctx, 'outside.bak'));
+  expect(restored.x509ThumbprintHex).toBe(thumbprint(outside));
+  const restoredSecret = await az.json('keyvault', 'secret', 'show', '--id', fromPfxFile.sid);
+  expect(restoredSecret.contentType).toBe('application/x-pkcs12');
 }
 
 /**
