@@ -36,7 +36,7 @@ describe.skipIf(!present)('Debian azure-cli', () => {
       AZURE_CONFIG_DIR: path.join(dir, 'az'),
       REQUESTS_CA_BUNDLE: ca,
       SSL_CERT_FILE: ca,
-      ARM_CLOUD_METADATA_URL: `${server.k.url}/metadata/endpoints?api-version=2022-09-01`,
+      ARM_CLOUD_METADATA_URL: `${server.k.url}/metadata/endpoints?api-version=2019-05-01`,
       AZURE_CORE_COLLECT_TELEMETRY: 'false',
       AZURE_CORE_ONLY_SHOW_ERRORS: 'true',
       PYTHONPATH: PYTHON_DIR,

@@ -425,7 +425,7 @@ describe('provider, metadata and Graph', () => {
     expect(hsms.json()).toEqual({ value: [] });
   });
 
-  it('answers cloud metadata in both shapes, without a token', async () => {
+  it('answers cloud metadata in the shape of each api-version, without a token', async () => {
     const get = (v: string) => t.app.inject({ method: 'GET', url: `//metadata/endpoints?api-version=${v}`, headers: { host: HOST } });
     const old = await get('2015-01-01');
     expect(old.statusCode).toBe(200);
@@ -435,13 +435,21 @@ describe('provider, metadata and Graph', () => {
       portalEndpoint: 'https://localhost:8443/',
       authentication: { loginEndpoint: 'https://localhost:8443/adfs', audiences: ['https://localhost:8443/'] },
     });
-    const list = (await get('2022-09-01')).json();
-    expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({
+    const cloud = {
+      name: 'Kyanite',
       resourceManager: 'https://localhost:8443/',
       microsoftGraphResourceId: 'https://localhost:8443/',
+      authentication: { loginEndpoint: 'https://localhost:8443/adfs', audiences: ['https://localhost:8443/'] },
       suffixes: { keyVaultDns: 'vault.localhost:8443' },
-    });
+    };
+    // 2019-05-01 up to 2022-09-01: the list of clouds (ARM_CLOUD_METADATA_URL); from 2022-09-01 the one cloud
+    // (`az cloud register --endpoint-resource-manager`, go-azure-sdk).
+    for (const v of ['2019-05-01', '2020-06-01']) {
+      const list = (await get(v)).json();
+      expect(list).toHaveLength(1);
+      expect(list[0]).toMatchObject(cloud);
+    }
+    for (const v of ['2022-09-01', '2023-11-01']) expect((await get(v)).json()).toMatchObject(cloud);
   });
 
   it('answers /v1.0/me from the token and service principals by app id', async () => {
