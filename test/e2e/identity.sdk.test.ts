@@ -52,7 +52,13 @@ async function serve(app: FastifyInstance): Promise<number> {
       keys,
       clock,
       tenantId: TENANT,
-      principals: createPrincipalDirectory([{ clientId: 'app', secret: 'secret' }], 'strict'),
+      principals: createPrincipalDirectory(
+        [
+          { clientId: 'app', secret: 'secret' },
+          { clientId: DEFAULT_MANAGED_IDENTITY_CLIENT_ID, managedIdentity: true },
+        ],
+        'strict',
+      ),
       identityHeader: 'e2e-header',
     }),
   );

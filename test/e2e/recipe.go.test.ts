@@ -42,7 +42,6 @@ describe.skipIf(!!skipReason)('Go recipe: Debian Azure SDK for Go (track 1) agai
     server = await startTestServer({
       auth: 'strict',
       principals: [APP],
-      adminPrincipals: [],
       vaults: ['default', 'kv-go'],
     });
     grantSecretsGetSet(server, 'kv-go', [APP.clientId]);

@@ -2,6 +2,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TENANT_ID } from '../../src/domain/vaults.js';
 import {
+  DEFAULT_MANAGED_IDENTITY_CLIENT_ID,
   generateSigningKeyJwk,
   issueAccessToken,
   loadSigningKey,
@@ -25,6 +26,7 @@ const SUB = DEFAULT_TENANT_ID; // the default subscription id is the same all-ze
 const ADMIN = { clientId: 'admin-app', secret: 'admin-secret' };
 const LIMITED = { clientId: 'limited-app', secret: 'limited-secret', objectId: '5b0c3f1e-2f43-4a7e-9d7c-0c1f4f0a9e11' };
 const MI_HEADER = 'kyanite';
+const SYSTEM_MI = { clientId: DEFAULT_MANAGED_IDENTITY_CLIENT_ID, managedIdentity: true };
 
 let server: TestServer;
 let keys: SigningKey;
@@ -85,7 +87,7 @@ const armCall = (token: string, method: InjectOptions['method'], path: string, p
 const vaultPath = (name: string, group = 'rg-strict') => `/subscriptions/${SUB}/resourceGroups/${group}/providers/Microsoft.KeyVault/vaults/${name}`;
 
 beforeAll(async () => {
-  server = await startTestServer({ auth: 'strict', principals: [ADMIN, LIMITED], adminPrincipals: [ADMIN.clientId] });
+  server = await startTestServer({ auth: 'strict', principals: [ADMIN, LIMITED, SYSTEM_MI], adminPrincipals: [ADMIN.clientId] });
   keys = loadSigningKey(server.k.store.settings);
 });
 afterAll(async () => {
@@ -148,7 +150,7 @@ describe('strict mode: tokens on the data plane', () => {
     });
   });
 
-  it('a managed identity token (strict header) works on the default vault, whose policy names it only when told', async () => {
+  it('a declared managed identity gets a token (strict header) but no permission nobody gave it', async () => {
     const res = await inject({
       method: 'GET',
       url: '/msi/token?api-version=2019-08-01&resource=https://vault.azure.net',
@@ -156,7 +158,7 @@ describe('strict mode: tokens on the data plane', () => {
     });
     expect(res.statusCode).toBe(200);
     const token = (JSON.parse(res.body) as { access_token: string }).access_token;
-    // adminPrincipals names only admin-app here, so the managed identity is refused by policy (not by token).
+    // adminPrincipals names only admin-app here: declaring the managed identity gave it nothing, so policy refuses it.
     const denied = await dataCall(token, 'GET', '/secrets', ARM);
     expect(denied.statusCode).toBe(403);
     expect(body(denied).error.innererror?.code).toBe('ForbiddenByPolicy');
