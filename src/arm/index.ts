@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { RoleAssignments } from '../domain/access.js';
 import type { Domain } from '../domain/index.js';
 import { DEFAULT_TENANT_ID } from '../domain/vaults.js';
@@ -24,19 +24,25 @@ export interface ArmPlaneOptions {
   tenantId?: string;
   /** Microsoft.Authorization role assignments (read by the data plane for RBAC vaults); not served without them. */
   roleAssignments?: RoleAssignments;
+  /** The strict auth mode's RBAC check of each management request (src/arm/authorization.ts); none otherwise. */
+  authorize?: (request: FastifyRequest) => void;
 }
 
 /**
  * The management plane (Microsoft.KeyVault on ARM, with the bits of Resources, Subscriptions, cloud metadata and
  * Graph that clients need), registered at the root beside the data plane. Scopes, in order: metadata without a
- * token; Graph with a token; ARM with a token and an api-version, whose accepted set depends on the provider.
+ * token; Graph with a token; ARM with a token and an api-version, whose accepted set depends on the provider, then
+ * (in strict mode) the caller's role assignments.
  */
 export function armPlane(options: ArmPlaneOptions): FastifyPluginAsync {
-  const { domain, tokenCheck } = options;
+  const { domain, tokenCheck, authorize } = options;
   const tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
 
   const versioned = (rule: VersionRule, routes: FastifyPluginAsync[]) => async (app: FastifyInstance) => {
-    app.addHook('onRequest', async (request) => requireApiVersion(request, rule));
+    app.addHook('onRequest', async (request) => {
+      requireApiVersion(request, rule);
+      authorize?.(request);
+    });
     for (const r of routes) await app.register(r);
   };
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { armAuthorizer } from '../arm/authorization.js';
 import { armPlane } from '../arm/index.js';
 import { createRoleAssignments, grantAdmins } from '../domain/access.js';
 import type { Domain } from '../domain/index.js';
@@ -23,7 +24,7 @@ export interface PlaneOptions {
   tenantId?: string;
   /** Declared principals (with secrets) and managed identities: in strict mode the only identities issued. */
   principals?: readonly Principal[];
-  /** Client ids given every permission on `vaults` in strict mode; none by default. */
+  /** Client ids given every permission on `vaults` and Owner of every subscription in strict mode; none by default. */
   adminPrincipals?: readonly string[];
   /** The pre-made vaults (default and --vault) that get the admin access policy in strict mode. */
   vaults?: readonly string[];
@@ -71,7 +72,10 @@ export function createPlanes(options: PlaneOptions): Planes {
       domain: options.domain,
       tenantId,
       roleAssignments,
-      ...(strict && { tokenCheck: strictArmCheck({ keys, clock, tenantId }) }),
+      ...(strict && {
+        tokenCheck: strictArmCheck({ keys, clock, tenantId }),
+        authorize: armAuthorizer({ assignments: roleAssignments, adminObjectIds }),
+      }),
     }),
   ];
   if (!strict) return { plugins };

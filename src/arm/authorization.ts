@@ -1,0 +1,77 @@
+import type { FastifyRequest } from 'fastify';
+import { managementAllows, type RoleAssignments } from '../domain/access.js';
+import { authorizationFailed } from './errors.js';
+
+/**
+ * ARM's authorization under --auth strict: each management request is an action (`Microsoft.KeyVault/vaults/write`)
+ * over a scope (the request's path), allowed when a role assignment of the caller at that scope or above has a role
+ * whose actions cover it (src/domain/access.ts decides). Like ARM, the action is derived from the path and method
+ * rather than listed per route, so a new management route is covered the day it is written.
+ */
+
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+/** POST operations that only read, and that Azure names as reads. */
+const POST_READS = new Set(['microsoft.keyvault/checknameavailability']);
+
+/**
+ * The resource type path of an ARM path, from its last provider namespace: `/subscriptions/S/resourceGroups/G/
+ * providers/Microsoft.KeyVault/vaults/V/secrets/N` → `Microsoft.KeyVault/vaults/secrets`. Types and names
+ * alternate, so a list (`…/vaults`) and a POST's action (`…/deletedVaults/V/purge`) end on a type. Without a
+ * provider the types are Microsoft.Resources' own (subscriptions, resourceGroups, resources).
+ */
+function typeOf(path: string): string {
+  const segments = path.split('/').filter(Boolean);
+  const at = segments.map((s) => s.toLowerCase()).lastIndexOf('providers');
+  const provided = at >= 0 && segments[at + 1] !== undefined;
+  const namespace = provided ? segments[at + 1]! : 'Microsoft.Resources';
+  const rest = provided ? segments.slice(at + 2) : segments.map((s) => (s.toLowerCase() === 'resourcegroups' ? 'resourceGroups' : s));
+  return [namespace, ...rest.filter((_, i) => i % 2 === 0)].join('/');
+}
+
+/** The ARM action a request performs: `{type}/read|write|delete`, or `{type}/action` for a POST. */
+export function armActionOf(method: string, path: string): string {
+  const type = typeOf(path);
+  const m = method.toUpperCase();
+  if (READ_METHODS.has(m) || (m === 'POST' && POST_READS.has(type.toLowerCase()))) return `${type}/read`;
+  if (m === 'DELETE') return `${type}/delete`;
+  if (m === 'POST') return `${type}/action`;
+  return `${type}/write`;
+}
+
+/**
+ * Requests any valid token may make, decided per route (docs/identity.md): who the caller is and what exists to
+ * ask for, which Azure answers to anyone signed in.
+ */
+const OPEN: ReadonlySet<string> = new Set(['GET /subscriptions', 'GET /tenants', 'GET /providers/microsoft.keyvault/operations']);
+
+export interface ArmAuthorizerOptions {
+  assignments: RoleAssignments;
+  /** Object ids of the declared admin principals: Owner of every subscription. */
+  adminObjectIds: readonly string[];
+}
+
+/** The path ARM judges: no query, no doubled or trailing slashes, percent-decoding undone. */
+function scopePath(request: FastifyRequest): string {
+  const raw = request.url.split('?')[0]!.replace(/\/{2,}/g, '/').replace(/\/+$/, '');
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+export function armAuthorizer(options: ArmAuthorizerOptions): (request: FastifyRequest) => void {
+  const admins = new Set(options.adminObjectIds.map((id) => id.toLowerCase()));
+  return (request) => {
+    const path = scopePath(request) || '/';
+    if (OPEN.has(`${request.method.toUpperCase()} ${path.toLowerCase()}`)) return;
+    const oid = request.caller?.oid;
+    // The token hook ran first; without claims the request cannot have got here in strict mode.
+    if (!oid) throw authorizationFailed('(unknown)', armActionOf(request.method, path), path);
+    // Admins are Owner of every subscription: any GUID names one (docs/arm.md), so no scope is outside theirs.
+    if (admins.has(oid.toLowerCase())) return;
+    const action = armActionOf(request.method, path);
+    if (!managementAllows(options.assignments.list(), oid, action, path)) throw authorizationFailed(oid, action, path);
+  };
+}
