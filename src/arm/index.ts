@@ -24,6 +24,8 @@ export interface ArmPlaneOptions {
   tenantId?: string;
   /** Microsoft.Authorization role assignments (read by the data plane for RBAC vaults); not served without them. */
   roleAssignments?: RoleAssignments;
+  /** The object id a client id's tokens carry (declared principals pin theirs), for Graph's service principal look-up. */
+  objectIdOf?: (clientId: string) => string;
   /** The strict auth mode's RBAC check of each management request (src/arm/authorization.ts); none otherwise. */
   authorize?: (request: FastifyRequest) => void;
 }
@@ -50,7 +52,7 @@ export function armPlane(options: ArmPlaneOptions): FastifyPluginAsync {
     await app.register(metadataRoutes());
     await app.register(async (authenticated) => {
       authenticated.addHook('onRequest', async (request) => requireBearer(request, tokenCheck));
-      await authenticated.register(graphRoutes());
+      await authenticated.register(graphRoutes(options.objectIdOf));
       // Vault sub-resources (keys, secrets, private links) reach the data plane's objects through the domain.
       const vaultObjects = [armKeyRoutes(domain), armSecretRoutes(domain), privateLinkRoutes(domain)];
       const keyvault = [vaultRoutes(domain), deletedVaultRoutes(domain), providerRoutes(domain), ...vaultObjects];

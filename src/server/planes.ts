@@ -72,6 +72,7 @@ export function createPlanes(options: PlaneOptions): Planes {
       domain: options.domain,
       tenantId,
       roleAssignments,
+      objectIdOf: (clientId) => principals.objectIdOf(clientId),
       ...(strict && {
         tokenCheck: strictArmCheck({ keys, clock, tenantId }),
         authorize: armAuthorizer({ assignments: roleAssignments, adminObjectIds }),

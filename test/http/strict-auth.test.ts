@@ -555,6 +555,13 @@ describe('strict mode: ARM authorization (role assignments at subscription, grou
     expect((await armCall(limited, 'GET', GROUP_SCOPE, undefined, '2022-09-01')).statusCode).toBe(403);
   });
 
+  it("Graph answers a declared principal's own object id, so a policy written by app id matches its tokens", async () => {
+    const filter = encodeURIComponent(`servicePrincipalNames/any(c:c eq '${LIMITED.clientId}')`);
+    const res = await inject({ method: 'GET', url: `/v1.0/servicePrincipals?$filter=${filter}`, headers: { host: ARM, authorization: `Bearer ${admin}` } });
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body).value).toEqual([expect.objectContaining({ appId: LIMITED.clientId, id: LIMITED.objectId })]);
+  });
+
   it('lists the management roles with their actions', async () => {
     const res = await armCall(admin, 'GET', `${SUB_SCOPE}/providers/Microsoft.Authorization/roleDefinitions/${ROLES.contributor}`, undefined, V);
     expect(JSON.parse(res.body)).toMatchObject({
