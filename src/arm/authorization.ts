@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { managementAllows, type RoleAssignments } from '../domain/access.js';
-import { authorizationFailed } from './errors.js';
+import { authorizationFailed, badRequest } from './errors.js';
 
 /**
  * ARM's authorization under --auth strict: each management request is an action (`Microsoft.KeyVault/vaults/write`)
@@ -51,14 +51,24 @@ export interface ArmAuthorizerOptions {
   adminObjectIds: readonly string[];
 }
 
-/** The path ARM judges: no query, no doubled or trailing slashes, percent-decoding undone. */
+/**
+ * The path ARM judges: no query, no doubled or trailing slashes, each segment percent-decoded. A segment that decodes
+ * to `.`, `..` or something holding a `/` would make the scope say other than the route acts on (`rg%2F..%2Fother`
+ * is one group name to the router, a way out of `rg` to a prefix check), so such a path is refused.
+ */
 function scopePath(request: FastifyRequest): string {
   const raw = request.url.split('?')[0]!.replace(/\/{2,}/g, '/').replace(/\/+$/, '');
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
+  const segments = raw.split('/').map((segment) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      decoded = segment;
+    }
+    if (decoded === '.' || decoded === '..' || decoded.includes('/')) throw badRequest(`The request path segment '${segment}' is not valid.`);
+    return decoded;
+  });
+  return segments.join('/');
 }
 
 export function armAuthorizer(options: ArmAuthorizerOptions): (request: FastifyRequest) => void {

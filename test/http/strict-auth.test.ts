@@ -525,6 +525,16 @@ describe('strict mode: ARM authorization (role assignments at subscription, grou
     expect((await armCall(contributor, 'DELETE', vaultPath('kv-contrib', GROUP))).statusCode).toBe(200);
   });
 
+  it('an encoded slash or dot segment cannot stretch a scope: rg%2F..%2Fother is refused, not judged under rg', async () => {
+    const contributor = await armToken(CONTRIBUTOR);
+    for (const group of [`${GROUP}%2F..%2Frg-other`, `${GROUP}%2Fx`]) {
+      const res = await armCall(contributor, 'PUT', vaultPath('kv-escape', group), vaultBody);
+      expect(res.statusCode, group).toBe(400);
+      expect(body(res).error.code).toBe('BadRequest');
+    }
+    expect(server.k.domain.vaults.find('kv-escape')).toBeUndefined();
+  });
+
   it('Key Vault Contributor manages vaults but cannot purge them, assign roles, or read their objects', async () => {
     const kvc = await armToken(KV_CONTRIBUTOR);
     expect((await armCall(kvc, 'PUT', vaultPath('kv-kvc', GROUP), vaultBody)).statusCode).toBe(201);
