@@ -16,8 +16,6 @@ async function main(): Promise<void> {
   process.umask(0o077);
   const config = loadConfig(argv);
   const kyanite = await startServer(config);
-  process.stdout.write(`${banner(kyanite)}\n`);
-
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -33,6 +31,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Only now: whoever reads the banner may signal at once (the build's code-cache run does), and a signal that
+  // arrives before the handlers exist kills the process instead of stopping it.
+  process.stdout.write(`${banner(kyanite)}\n`);
 }
 
 main().catch((err: unknown) => {
