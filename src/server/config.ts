@@ -201,6 +201,12 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   const admins = list('admin-principal');
   const adminPrincipals =
     admins && (admins.length === 1 && admins[0]!.toLowerCase() === 'none' ? [] : admins.map(systemIdentityAlias));
+  // Strict mode issues tokens to declared identities only, so an undeclared admin could never use its rights.
+  if (auth === 'strict') {
+    for (const id of adminPrincipals ?? []) {
+      if (!seen.has(id.toLowerCase())) fail('admin-principal', `'${id}' is not declared (--principal, --managed-identity or --principals)`);
+    }
+  }
 
   return {
     port,

@@ -50,6 +50,11 @@ describe('config: declared identities and admins', () => {
     expect(loadConfig(['--auth', 'strict', '--principal', 'app:s'], {}).adminPrincipals).toBeUndefined();
     expect(loadConfig(['--admin-principal', 'none'], {}).adminPrincipals).toEqual([]);
     expect(loadConfig(['--admin-principal', 'app', '--admin-principal', 'system'], {}).adminPrincipals).toEqual(['app', DEFAULT_MANAGED_IDENTITY_CLIENT_ID]);
+    expect(() => loadConfig(['--auth', 'strict', '--admin-principal', 'ghost'], {})).toThrow(/'ghost' is not declared/);
+    expect(() => loadConfig(['--auth', 'strict', '--admin-principal', 'system'], {})).toThrow(/is not declared/);
+    expect(loadConfig(['--auth', 'strict', '--managed-identity', 'system', '--admin-principal', 'SYSTEM'], {}).adminPrincipals).toEqual([
+      DEFAULT_MANAGED_IDENTITY_CLIENT_ID,
+    ]);
     expect(helpText()).toMatch(/--managed-identity ID\[:OID\]/);
     expect(helpText()).toMatch(/default and "none": nobody/);
   });
