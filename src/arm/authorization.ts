@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { managementAllows, type RoleAssignments } from '../domain/access.js';
+import { hasAssignmentWithin, managementAllows, type RoleAssignments } from '../domain/access.js';
 import { authorizationFailed, badRequest } from './errors.js';
 
 /**
@@ -9,10 +9,37 @@ import { authorizationFailed, badRequest } from './errors.js';
  * rather than listed per route, so a new management route is covered the day it is written.
  */
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when a list is answered filtered: which listed ids the caller may read. */
+    armReadFilter?: (id: string) => boolean;
+  }
+}
+
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
 /** POST operations that only read, and that Azure names as reads. */
 const POST_READS = new Set(['microsoft.keyvault/checknameavailability']);
+
+/** The part of a path after its last provider namespace (or all of it), where types and names alternate. */
+function typedSegments(path: string): { namespace: string; rest: string[] } {
+  const segments = path.split('/').filter(Boolean);
+  const at = segments.map((s) => s.toLowerCase()).lastIndexOf('providers');
+  const provided = at >= 0 && segments[at + 1] !== undefined;
+  return provided
+    ? { namespace: segments[at + 1]!, rest: segments.slice(at + 2) }
+    : { namespace: 'Microsoft.Resources', rest: segments.map((s) => (s.toLowerCase() === 'resourcegroups' ? 'resourceGroups' : s)) };
+}
+
+/** A path that ends on a type names a collection (`…/vaults`, `…/resourcegroups`), not one resource. */
+const isCollection = (path: string): boolean => typedSegments(path).rest.length % 2 === 1;
+
+/** The scope a collection lists: `/subscriptions/S/providers/Microsoft.KeyVault/vaults` lists `/subscriptions/S`. */
+function containerOf(collection: string): string {
+  const segments = collection.split('/').slice(0, -1);
+  if (segments.length >= 2 && segments[segments.length - 2]!.toLowerCase() === 'providers') segments.splice(-2);
+  return segments.join('/');
+}
 
 /**
  * The resource type path of an ARM path, from its last provider namespace: `/subscriptions/S/resourceGroups/G/
@@ -21,11 +48,7 @@ const POST_READS = new Set(['microsoft.keyvault/checknameavailability']);
  * provider the types are Microsoft.Resources' own (subscriptions, resourceGroups, resources).
  */
 function typeOf(path: string): string {
-  const segments = path.split('/').filter(Boolean);
-  const at = segments.map((s) => s.toLowerCase()).lastIndexOf('providers');
-  const provided = at >= 0 && segments[at + 1] !== undefined;
-  const namespace = provided ? segments[at + 1]! : 'Microsoft.Resources';
-  const rest = provided ? segments.slice(at + 2) : segments.map((s) => (s.toLowerCase() === 'resourcegroups' ? 'resourceGroups' : s));
+  const { namespace, rest } = typedSegments(path);
   return [namespace, ...rest.filter((_, i) => i % 2 === 0)].join('/');
 }
 
@@ -82,6 +105,22 @@ export function armAuthorizer(options: ArmAuthorizerOptions): (request: FastifyR
     // Admins are Owner of every subscription: any GUID names one (docs/arm.md), so no scope is outside theirs.
     if (admins.has(oid.toLowerCase())) return;
     const action = armActionOf(request.method, path);
-    if (!managementAllows(options.assignments.list(), oid, action, path)) throw authorizationFailed(oid, action, path);
+    const assignments = options.assignments.list();
+    if (managementAllows(assignments, oid, action, path)) return;
+    // A list the caller may not read whole, holding roles below it (a group of the subscription, a vault of the
+    // group), is answered with what those roles let it read, as ARM filters `az group list` for such callers.
+    if (request.method.toUpperCase() === 'GET' && isCollection(path) && hasAssignmentWithin(assignments, oid, containerOf(path))) {
+      request.armReadFilter = (id) => managementAllows(assignments, oid, armActionOf('GET', id), id);
+      return;
+    }
+    throw authorizationFailed(oid, action, path);
   };
+}
+
+/** A list body `{value: [{id, …}], …}` with only the items the filter lets through; anything else as it is. */
+export function filterListed(payload: unknown, readable: (id: string) => boolean): unknown {
+  const value = (payload as { value?: unknown } | null)?.value;
+  if (!Array.isArray(value)) return payload;
+  const kept = value.filter((item: { id?: unknown } | null) => typeof item?.id === 'string' && readable(item.id));
+  return { ...(payload as object), value: kept };
 }

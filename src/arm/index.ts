@@ -4,6 +4,7 @@ import type { Domain } from '../domain/index.js';
 import { DEFAULT_TENANT_ID } from '../domain/vaults.js';
 import type { TokenCheck } from '../server/auth.js';
 import type { VersionRule } from './api-versions.js';
+import { filterListed } from './authorization.js';
 import { requireApiVersion, requireBearer } from './checks.js';
 import { deletedVaultRoutes } from './routes/deleted-vaults.js';
 import { graphRoutes } from './routes/graph.js';
@@ -45,6 +46,9 @@ export function armPlane(options: ArmPlaneOptions): FastifyPluginAsync {
       requireApiVersion(request, rule);
       authorize?.(request);
     });
+    app.addHook('preSerialization', async (request, _reply, payload: unknown) =>
+      request.armReadFilter ? filterListed(payload, request.armReadFilter) : payload,
+    );
     for (const r of routes) await app.register(r);
   };
 

@@ -410,6 +410,11 @@ export function managementAllows(assignments: readonly RoleAssignment[], princip
   });
 }
 
+/** Whether the principal holds any role assignment strictly below `scope`: ARM then filters a list there, not refuses it. */
+export function hasAssignmentWithin(assignments: readonly RoleAssignment[], principalId: string, scope: string): boolean {
+  return assignments.some((a) => sameId(a.principalId, principalId) && scopeCovers(scope, a.scope) && normalizeScope(a.scope) !== normalizeScope(scope));
+}
+
 const callerText = (c: Caller) => `appid=${c.appid};oid=${c.oid};iss=${c.iss}`;
 const vaultText = (vault: Vault) => `${vault.name};location=${placementOf(vault.properties).location}`;
 

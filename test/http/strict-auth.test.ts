@@ -565,6 +565,27 @@ describe('strict mode: ARM authorization (role assignments at subscription, grou
     expect((await armCall(limited, 'GET', GROUP_SCOPE, undefined, '2022-09-01')).statusCode).toBe(403);
   });
 
+  it('a list above the caller\'s roles shows what those roles may read; with no role below it, it is refused', async () => {
+    const names = async (token: string, path: string, version = '2023-07-01') => {
+      const res = await armCall(token, 'GET', path, undefined, version);
+      expect(res.statusCode, res.body).toBe(200);
+      return (JSON.parse(res.body) as { value: { name: string }[] }).value.map((v) => v.name).sort();
+    };
+    const contributor = await armToken(CONTRIBUTOR);
+    const owner = await armToken(VAULT_OWNER);
+    // Admin-made groups and vaults exist beside rg-arm (rg-strict, rg-rbac, the pre-made vaults' group).
+    expect((await names(admin, `${SUB_SCOPE}/resourcegroups`, '2022-09-01')).length).toBeGreaterThan(1);
+    expect(await names(contributor, `${SUB_SCOPE}/resourcegroups`, '2022-09-01')).toEqual([GROUP]);
+    expect(await names(contributor, `${SUB_SCOPE}/providers/Microsoft.KeyVault/vaults`)).toEqual(['kv-arm']);
+    expect(await names(owner, `${SUB_SCOPE}/providers/Microsoft.KeyVault/vaults`)).toEqual(['kv-arm']);
+    expect(await names(owner, `${SUB_SCOPE}/resourcegroups`, '2022-09-01')).toEqual([]);
+    // The managed identity holds no role anywhere: its lists are refused, not emptied.
+    const mi = await inject({ method: 'GET', url: `/metadata/identity/oauth2/token?resource=https://localhost:${PORT}/`, headers: { host: ARM, metadata: 'true' } });
+    const bystander = (JSON.parse(mi.body) as { access_token: string }).access_token;
+    const refused = await armCall(bystander, 'GET', `${SUB_SCOPE}/resourcegroups`, undefined, '2022-09-01');
+    expect(body(refused).error.code).toBe('AuthorizationFailed');
+  });
+
   it("Graph answers a declared principal's own object id, so a policy written by app id matches its tokens", async () => {
     const filter = encodeURIComponent(`servicePrincipalNames/any(c:c eq '${LIMITED.clientId}')`);
     const res = await inject({ method: 'GET', url: `/v1.0/servicePrincipals?$filter=${filter}`, headers: { host: ARM, authorization: `Bearer ${admin}` } });
