@@ -104,3 +104,12 @@ export const vaultLocationConflict = (name: string, location: string, group: str
     `The resource '${name}' already exists in location '${location}' in resource group '${group}'. A resource with ` +
       `the same name cannot be created in location '${wanted}'. Please select a new resource name.`,
   );
+
+/** ARM's RBAC refusal, in the service's words (the client named by its object id, twice, as ARM does for apps). */
+export const authorizationFailed = (objectId: string, action: string, scope: string): KeyVaultError =>
+  cloudError(
+    403,
+    'AuthorizationFailed',
+    `The client '${objectId}' with object id '${objectId}' does not have authorization to perform action '${action}' ` +
+      `over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+  );

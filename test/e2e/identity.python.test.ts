@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grantSecretsGetSet, pythonWith, withoutIdentityEnv } from '../helpers/identity.js';
+import { SYSTEM_MANAGED_IDENTITY, grantSecretsGetSet, pythonWith, withoutIdentityEnv } from '../helpers/identity.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -54,7 +54,7 @@ describe.skipIf(!python)('Debian python3-azure credentials against --auth strict
   let dir: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ auth: 'strict', principals: [APP], adminPrincipals: [], vaults: ['default', 'kv-py'] });
+    server = await startTestServer({ auth: 'strict', principals: [APP, SYSTEM_MANAGED_IDENTITY], vaults: ['default', 'kv-py'] });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyanite-identity-py-'));
     fs.writeFileSync(path.join(dir, 'ca.pem'), server.caPem);
     grantSecretsGetSet(server, 'kv-py', [APP.clientId]);
