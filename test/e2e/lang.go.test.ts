@@ -82,39 +82,52 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+const APP = { clientId: 'go-suite-app', secret: 'go-suite-secret' };
+
 describe.skipIf(!!missing && !inCi)('Go suite: Azure SDK for Go (track 2) against the kyanite command', () => {
   let child: Child | undefined;
+  let strict: Child | undefined;
   let dataDir: string;
+  let strictDir: string;
 
   beforeAll(async () => {
     if (missing) return;
     dataDir = tempDir('kyanite-lang-go-');
-    child = await startChild(dataDir, ['--vault', 'kv-go']);
+    strictDir = tempDir('kyanite-lang-go-strict-');
+    // The README's quick start (--auth any) with a named vault, and a strict one that knows the suite's principal.
+    [child, strict] = await Promise.all([
+      startChild(dataDir, ['--vault', 'kv-go']),
+      startChild(strictDir, ['--auth', 'strict', '--principal', `${APP.clientId}:${APP.secret}`, '--admin-principal', APP.clientId]),
+    ]);
   }, 60_000);
   afterAll(async () => {
-    await child?.kill();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await Promise.all([child?.kill(), strict?.kill()]);
+    for (const dir of [dataDir, strictDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('go test passes every test, none skipped', async () => {
     if (missing) throw new Error(`Go suite cannot run: ${missing}. Install it with \`${INSTALL}\` (CI=true: a missing toolchain fails)`);
     const base = `https://localhost:${child!.port}`;
+    // SSL_CERT_FILE takes a bundle: both data dirs' tls/ca.pem.
+    const bundle = path.join(dataDir, 'ca-bundle.pem');
+    fs.writeFileSync(bundle, [dataDir, strictDir].map((dir) => fs.readFileSync(path.join(dir, 'tls', 'ca.pem'), 'utf8')).join('\n'));
     const run = await goTest({
       ...cleanEnv(),
       ...goEnv,
-      SSL_CERT_FILE: path.join(dataDir, 'tls', 'ca.pem'),
+      SSL_CERT_FILE: bundle,
       KYANITE_URL: base,
       KEYVAULT_URL: `https://kv-go.vault.localhost:${child!.port}`,
+      KYANITE_STRICT_URL: `https://localhost:${strict!.port}`,
       AZURE_AUTHORITY_HOST: base,
       AZURE_TENANT_ID: 'adfs',
-      AZURE_CLIENT_ID: 'go-suite-app',
-      AZURE_CLIENT_SECRET: 'go-suite-secret',
+      AZURE_CLIENT_ID: APP.clientId,
+      AZURE_CLIENT_SECRET: APP.secret,
     });
     const summary = `go test: ${run.passed.length} passed, ${run.failed.length} failed, ${run.skipped.length} skipped`;
     console.log(summary);
     if (run.code !== 0 || run.failed.length || run.skipped.length) {
       console.log(run.output.slice(-20_000));
-      console.log(`kyanite stderr:\n${child!.stderr().slice(-5_000)}`);
+      console.log(`kyanite stderr:\n${child!.stderr().slice(-5_000)}\nstrict kyanite stderr:\n${strict!.stderr().slice(-5_000)}`);
     }
     expect(run.failed, summary).toEqual([]);
     expect(run.skipped, summary).toEqual([]);

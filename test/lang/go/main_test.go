@@ -3,7 +3,8 @@
 //
 //	KYANITE_URL       https://localhost:PORT: the vault "default", ARM and the token service
 //	KEYVAULT_URL      https://NAME.vault.localhost:PORT: a named vault (the README's main recipe)
-//	SSL_CERT_FILE     Kyanite's tls/ca.pem (Go's crypto/x509 reads it on Linux)
+//	KYANITE_STRICT_URL https://localhost:PORT2: a second Kyanite in --auth strict that declares the principal below
+//	SSL_CERT_FILE     both Kyanites' tls/ca.pem (Go's crypto/x509 reads it on Linux)
 //	AZURE_AUTHORITY_HOST, AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET: DefaultAzureCredential's service principal
 package kvtest
 
