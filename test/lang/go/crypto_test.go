@@ -294,6 +294,28 @@ func TestCryptoAES(t *testing.T) {
 		if !bytes.Equal(unwrapped.Result, cek) {
 			t.Fatalf("%s: Kyanite unwrapped something else", kw)
 		}
+
+		// The PKCS#11 names (Managed HSM's): CKM_AES_KEY_WRAP is RFC 3394 with this key whatever its size,
+		// CKM_AES_KEY_WRAP_PAD is RFC 5649 and takes key data of any length.
+		wrapped, err = c.WrapKey(ctx(t), name, "", azkeys.KeyOperationParameters{Algorithm: to.Ptr(azkeys.EncryptionAlgorithmCKMAESKEYWRAP), Value: cek}, nil)
+		must(t, err, "WrapKey CKM_AES_KEY_WRAP")
+		if iv0, got, err = kwUnwrap(block, wrapped.Result); err != nil || !bytes.Equal(iv0, kwDefaultIV) || !bytes.Equal(got, cek) {
+			t.Fatalf("CKM_AES_KEY_WRAP with a %d-bit key: Go unwrapped something else (%v)", bits, err)
+		}
+		for _, size := range []int{7, 20, 32} {
+			odd := randomBytes(t, size)
+			wrapped, err = c.WrapKey(ctx(t), name, "", azkeys.KeyOperationParameters{Algorithm: to.Ptr(azkeys.EncryptionAlgorithmCKMAESKEYWRAPPAD), Value: odd}, nil)
+			must(t, err, "WrapKey CKM_AES_KEY_WRAP_PAD")
+			got, err = aesKeyUnwrapPad(key, wrapped.Result)
+			if err != nil || !bytes.Equal(got, odd) {
+				t.Fatalf("CKM_AES_KEY_WRAP_PAD of %d bytes: Go unwrapped something else (%v)", size, err)
+			}
+			unwrapped, err = c.UnwrapKey(ctx(t), name, "", azkeys.KeyOperationParameters{Algorithm: to.Ptr(azkeys.EncryptionAlgorithmCKMAESKEYWRAPPAD), Value: aesKeyWrapPad(key, odd)}, nil)
+			must(t, err, "UnwrapKey CKM_AES_KEY_WRAP_PAD")
+			if !bytes.Equal(unwrapped.Result, odd) {
+				t.Fatalf("CKM_AES_KEY_WRAP_PAD of %d bytes: Kyanite unwrapped something else", size)
+			}
+		}
 	}
 }
 

@@ -349,8 +349,13 @@ func aesKeyUnwrapPad(kek, wrapped []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	aiv, plain, err := kwUnwrap(block, wrapped)
-	if err != nil {
+	var aiv, plain []byte
+	if len(wrapped) == 16 {
+		// One block of padded key data is wrapped as a single AES-ECB block (RFC 5649 section 4.1).
+		out := make([]byte, 16)
+		block.Decrypt(out, wrapped)
+		aiv, plain = out[:8], out[8:]
+	} else if aiv, plain, err = kwUnwrap(block, wrapped); err != nil {
 		return nil, err
 	}
 	if string(aiv[:4]) != "\xa6\x59\x59\xa6" {
@@ -361,6 +366,19 @@ func aesKeyUnwrapPad(kek, wrapped []byte) ([]byte, error) {
 		return nil, errIntegrity
 	}
 	return plain[:n], nil
+}
+
+// aesKeyWrapPad is RFC 5649 key wrap with padding, to hand Kyanite something to unwrap.
+func aesKeyWrapPad(kek, plain []byte) []byte {
+	block, _ := aes.NewCipher(kek)
+	aiv := []byte{0xa6, 0x59, 0x59, 0xa6, byte(len(plain) >> 24), byte(len(plain) >> 16), byte(len(plain) >> 8), byte(len(plain))}
+	padded := append(append([]byte{}, plain...), make([]byte, (8-len(plain)%8)%8)...)
+	if len(padded) == 8 {
+		out := append(aiv, padded...)
+		block.Encrypt(out, out)
+		return out
+	}
+	return kwWrap(block, aiv, padded)
 }
 
 func rsaJWK(k *rsa.PrivateKey) *azkeys.JSONWebKey {
