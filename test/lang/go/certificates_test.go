@@ -447,3 +447,27 @@ func publicKeyMatches(pub any, priv any) bool {
 	eq, ok := signer.Public().(interface{ Equal(crypto.PublicKey) bool })
 	return ok && eq.Equal(pub)
 }
+
+// TestCertificatesOperationCancel: a pending operation (unknown issuer) is cancelled, then deleted.
+func TestCertificatesOperationCancel(t *testing.T) {
+	c := certsClient(t)
+	name := unique("cancel")
+	_, err := c.CreateCertificate(ctx(t), name, azcertificates.CreateCertificateParameters{CertificatePolicy: &azcertificates.CertificatePolicy{
+		IssuerParameters:          &azcertificates.IssuerParameters{Name: to.Ptr("Unknown")},
+		X509CertificateProperties: &azcertificates.X509CertificateProperties{Subject: to.Ptr("CN=cancelled")},
+	}}, nil)
+	must(t, err, "CreateCertificate")
+	upd, err := c.UpdateCertificateOperation(ctx(t), name, azcertificates.UpdateCertificateOperationParameter{CancellationRequested: to.Ptr(true)}, nil)
+	must(t, err, "UpdateCertificateOperation")
+	if !*upd.CancellationRequested {
+		t.Fatalf("operation after cancel: %+v", upd.CertificateOperation)
+	}
+	del, err := c.DeleteCertificateOperation(ctx(t), name, nil)
+	must(t, err, "DeleteCertificateOperation")
+	if del.ID == nil || !strings.HasSuffix(string(*del.ID), "/certificates/"+name+"/pending") {
+		t.Fatalf("deleted operation %+v", del.CertificateOperation)
+	}
+	if _, err := c.GetCertificateOperation(ctx(t), name, nil); statusOf(err) != http.StatusNotFound {
+		t.Fatalf("GetCertificateOperation after delete: %v, want 404", err)
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"math/big"
 	"net/http"
@@ -168,5 +170,40 @@ func TestIdentityStrictMode(t *testing.T) {
 	_, err = client(credential(t)).GetSecret(ctx(t), name, "", nil)
 	if statusOf(err) != http.StatusUnauthorized || codeOf(err) != "Unauthorized" || !strings.Contains(err.Error(), "AKV10013") {
 		t.Fatalf("a foreign token: %v, want 401 Unauthorized AKV10013", err)
+	}
+}
+
+// TestIdentityWorkloadIdentity: AZURE_FEDERATED_TOKEN_FILE (Kubernetes workload identity) instead of a secret;
+// DefaultAzureCredential's WorkloadIdentityCredential sends the file's token as client_assertion, which Kyanite
+// accepts in --auth any.
+func TestIdentityWorkloadIdentity(t *testing.T) {
+	clientID := env(t, "AZURE_CLIENT_ID")
+	t.Setenv("AZURE_CLIENT_SECRET", "")
+	must(t, os.Unsetenv("AZURE_CLIENT_SECRET"), "unset AZURE_CLIENT_SECRET")
+	file := t.TempDir() + "/federated-token"
+	must(t, os.WriteFile(file, []byte(b64u([]byte(`{"alg":"RS256"}`))+"."+b64u([]byte(`{"sub":"system:serviceaccount:default:go"}`))+".c2ln"), 0o600), "token file")
+	t.Setenv("AZURE_FEDERATED_TOKEN_FILE", file)
+	claims := tokenClaims(t, credential(t), "https://vault.azure.net/.default")
+	if claims["appid"] != clientID {
+		t.Fatalf("workload identity token claims %v", claims)
+	}
+}
+
+// TestIdentityClientCertificate: AZURE_CLIENT_CERTIFICATE_PATH (a PEM with certificate and key) instead of a
+// secret; EnvironmentCredential signs a client assertion with it.
+func TestIdentityClientCertificate(t *testing.T) {
+	clientID := env(t, "AZURE_CLIENT_ID")
+	t.Setenv("AZURE_CLIENT_SECRET", "")
+	must(t, os.Unsetenv("AZURE_CLIENT_SECRET"), "unset AZURE_CLIENT_SECRET")
+	key, cert := selfSignedByGo(t, "go-suite-app")
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	must(t, err, "PKCS#8")
+	file := t.TempDir() + "/client.pem"
+	pemText := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})...)
+	must(t, os.WriteFile(file, pemText, 0o600), "certificate file")
+	t.Setenv("AZURE_CLIENT_CERTIFICATE_PATH", file)
+	claims := tokenClaims(t, credential(t), "https://vault.azure.net/.default")
+	if claims["appid"] != clientID {
+		t.Fatalf("client certificate token claims %v", claims)
 	}
 }

@@ -423,3 +423,20 @@ func b64d(t *testing.T, s string) []byte {
 	must(t, err, "base64url")
 	return b
 }
+
+// TestKeysAttestation: an HSM key has an attestation (Kyanite's carries no blob); a software key has none (400).
+func TestKeysAttestation(t *testing.T) {
+	c := keysClient(t)
+	hsm, err := c.CreateKey(ctx(t), unique("att-hsm"), azkeys.CreateKeyParameters{Kty: to.Ptr(azkeys.KeyTypeRSAHSM), KeySize: to.Ptr[int32](2048)}, nil)
+	must(t, err, "CreateKey RSA-HSM")
+	att, err := c.GetKeyAttestation(ctx(t), hsm.Key.KID.Name(), "", nil)
+	must(t, err, "GetKeyAttestation")
+	if string(*att.Key.KID) != string(*hsm.Key.KID) {
+		t.Fatalf("attestation of %s, want %s", *att.Key.KID, *hsm.Key.KID)
+	}
+	soft, err := c.CreateKey(ctx(t), unique("att-soft"), azkeys.CreateKeyParameters{Kty: to.Ptr(azkeys.KeyTypeEC)}, nil)
+	must(t, err, "CreateKey EC")
+	if _, err := c.GetKeyAttestation(ctx(t), soft.Key.KID.Name(), "", nil); statusOf(err) != http.StatusBadRequest {
+		t.Fatalf("attestation of a software key: %v, want 400", err)
+	}
+}
