@@ -21,7 +21,7 @@ const goEnv = { GOTOOLCHAIN: 'local', GOPROXY: 'off', GOFLAGS: '-mod=readonly' }
 function missingToolchain(): string | undefined {
   if (spawnSync('go', ['version'], { stdio: 'ignore' }).status !== 0) return 'no `go` on PATH';
   const deps = spawnSync('go', ['list', '-test', '-deps', './...'], { cwd: SUITE, env: { ...process.env, ...goEnv }, encoding: 'utf8' });
-  if (deps.status !== 0) return `the suite's Go modules are not installed (${deps.stderr.trim().split('\n')[0]})`;
+  if (deps.status !== 0) return `the suite's Go modules are not installed (${deps.stderr.trim().split('\n').pop()})`;
   return undefined;
 }
 
