@@ -440,3 +440,29 @@ func TestKeysAttestation(t *testing.T) {
 		t.Fatalf("attestation of a software key: %v, want 400", err)
 	}
 }
+
+// TestKeysErrors: the service's refusals reach Go as azcore.ResponseError with Key Vault's codes.
+func TestKeysErrors(t *testing.T) {
+	c := keysClient(t)
+	digest := make([]byte, 32)
+	_, err := c.Sign(ctx(t), unique("nokey"), "", azkeys.SignParameters{Algorithm: to.Ptr(azkeys.SignatureAlgorithmES256), Value: digest}, nil)
+	if statusOf(err) != http.StatusNotFound || codeOf(err) != "KeyNotFound" {
+		t.Fatalf("sign with a missing key: %v, want 404 KeyNotFound", err)
+	}
+	name := unique("kerr")
+	_, err = c.CreateKey(ctx(t), name, azkeys.CreateKeyParameters{Kty: to.Ptr(azkeys.KeyTypeEC), Curve: to.Ptr(azkeys.CurveNameP256),
+		KeyOps: []*azkeys.KeyOperation{to.Ptr(azkeys.KeyOperationVerify)}}, nil)
+	must(t, err, "CreateKey verify-only")
+	_, err = c.Sign(ctx(t), name, "", azkeys.SignParameters{Algorithm: to.Ptr(azkeys.SignatureAlgorithmES256), Value: digest}, nil)
+	if statusOf(err) != http.StatusForbidden || codeOf(err) != "Forbidden" {
+		t.Fatalf("sign with a verify-only key: %v, want 403 Forbidden", err)
+	}
+	_, err = c.Verify(ctx(t), name, "", azkeys.VerifyParameters{Algorithm: to.Ptr(azkeys.SignatureAlgorithmRS256), Digest: digest, Signature: make([]byte, 64)}, nil)
+	if statusOf(err) != http.StatusBadRequest || codeOf(err) != "BadParameter" {
+		t.Fatalf("RS256 with an EC key: %v, want 400 BadParameter", err)
+	}
+	_, err = c.CreateKey(ctx(t), unique("kerr"), azkeys.CreateKeyParameters{Kty: to.Ptr(azkeys.KeyTypeRSA), KeySize: to.Ptr[int32](1000)}, nil)
+	if statusOf(err) != http.StatusBadRequest {
+		t.Fatalf("RSA key of 1000 bits: %v, want 400", err)
+	}
+}
