@@ -13,6 +13,14 @@ fi
 echo "install-go.sh: $(go version)"
 
 cd test/lang/go
+# Debian's golang-go (1.19, which .ci/run installs for the track 1 recipe) may shadow a current Go on PATH.
+need="$(sed -n 's/^go \([0-9]*\.[0-9]*\).*/\1/p' go.mod)"
+have="$(go env GOVERSION | sed 's/^go\([0-9]*\.[0-9]*\).*/\1/')"
+if [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -n1)" != "$need" ]; then
+  echo "install-go.sh: 'go' on PATH is go$have; test/lang/go needs go$need or later first on PATH" >&2
+  exit 1
+fi
+
 export GOTOOLCHAIN=local GOFLAGS=-mod=readonly
 
 # Already installed: every module resolves from the cache without the network.

@@ -18,8 +18,21 @@ const INSTALL = 'bash scripts/ci/install-go.sh';
 /** Go's own environment for the suite: the local toolchain only and no network (the modules are installed). */
 const goEnv = { GOTOOLCHAIN: 'local', GOPROXY: 'off', GOFLAGS: '-mod=readonly' };
 
+/** The Go release go.mod asks for ("go 1.26.0" → [1, 26]). */
+function requiredGo(): [number, number] {
+  const m = /^go (\d+)\.(\d+)/m.exec(fs.readFileSync(path.join(SUITE, 'go.mod'), 'utf8'));
+  return m ? [Number(m[1]), Number(m[2])] : [1, 0];
+}
+
 function missingToolchain(): string | undefined {
-  if (spawnSync('go', ['version'], { stdio: 'ignore' }).status !== 0) return 'no `go` on PATH';
+  const version = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' });
+  if (version.status !== 0) return 'no `go` on PATH';
+  // Debian's golang-go (1.19, installed for the track 1 recipe) may come first on PATH; the modules need a current Go.
+  const [major, minor] = requiredGo();
+  const m = /^go(\d+)\.(\d+)/.exec(version.stdout.trim());
+  if (!m || Number(m[1]) < major || (Number(m[1]) === major && Number(m[2]) < minor)) {
+    return `\`go\` on PATH is ${version.stdout.trim()}, the suite needs go${major}.${minor} or later first on PATH`;
+  }
   const deps = spawnSync('go', ['list', '-test', '-deps', './...'], { cwd: SUITE, env: { ...process.env, ...goEnv }, encoding: 'utf8' });
   if (deps.status !== 0) return `the suite's Go modules are not installed (${deps.stderr.trim().split('\n').pop()})`;
   return undefined;
