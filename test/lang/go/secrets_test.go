@@ -151,9 +151,17 @@ func TestSecretsLifecycle(t *testing.T) {
 	}
 }
 
-// TestSecretsPaging lists more secrets than one page holds (25) and finds every one, following nextLink.
+// TestSecretsPaging lists more secrets than one page holds (25) and finds every one, following nextLink, on the
+// default vault and on the named one (whose nextLink carries the NAME.vault.localhost host).
 func TestSecretsPaging(t *testing.T) {
-	c := secretsClient(t)
+	named, err := azsecrets.NewClient(env(t, "KEYVAULT_URL"), credential(t), &azsecrets.ClientOptions{ClientOptions: clientOptions()})
+	must(t, err, "azsecrets.NewClient")
+	for _, c := range []*azsecrets.Client{secretsClient(t), named} {
+		pageThrough(t, c)
+	}
+}
+
+func pageThrough(t *testing.T, c *azsecrets.Client) {
 	prefix := unique("page")
 	want := map[string]bool{}
 	for i := 0; i < 30; i++ {
