@@ -284,6 +284,27 @@ func TestCertificatesImport(t *testing.T) {
 		t.Fatalf("PFX with a wrong password: %v, want 400", err)
 	}
 
+	// A PFX with a chain, imported with preserveCertOrder (api-version 7.6): the flag and the chain come back.
+	_, ca1 := selfSignedByGo(t, "ca1.go.kyanite.test")
+	_, ca2 := selfSignedByGo(t, "ca2.go.kyanite.test")
+	key, cert = selfSignedByGo(t, "chain.go.kyanite.test")
+	pfx, err = pkcs12.Modern.Encode(key, cert, []*x509.Certificate{ca1, ca2}, "")
+	must(t, err, "pkcs12 encode with a chain")
+	imp, err = c.ImportCertificate(ctx(t), unique("imp-chain"), azcertificates.ImportCertificateParameters{
+		Base64EncodedCertificate: to.Ptr(base64.StdEncoding.EncodeToString(pfx)), PreserveCertOrder: to.Ptr(true),
+	}, nil)
+	must(t, err, "ImportCertificate PFX with a chain")
+	if imp.PreserveCertOrder == nil || !*imp.PreserveCertOrder || string(imp.CER) != string(cert.Raw) {
+		t.Fatalf("chain import: preserveCertOrder %v", imp.PreserveCertOrder)
+	}
+	raw, err = base64.StdEncoding.DecodeString(*secretOf(t, imp.SID).Value)
+	must(t, err, "base64")
+	_, _, chain, err := pkcs12.DecodeChain(raw, "")
+	must(t, err, "the chain PFX")
+	if len(chain) != 2 || !chain[0].Equal(ca1) || !chain[1].Equal(ca2) {
+		t.Fatalf("the secret's chain has %d certificates, want ca1 then ca2", len(chain))
+	}
+
 	// PEM: certificate and PKCS#8 key, with the PEM content type in the policy.
 	key, cert = selfSignedByGo(t, "pem.go.kyanite.test")
 	der, err := x509.MarshalPKCS8PrivateKey(key)
