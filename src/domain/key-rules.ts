@@ -10,6 +10,7 @@ export const ENC_ALGS = [
   'RSA-OAEP', 'RSA-OAEP-256', 'RSA1_5',
   'A128GCM', 'A192GCM', 'A256GCM', 'A128KW', 'A192KW', 'A256KW',
   'A128CBC', 'A192CBC', 'A256CBC', 'A128CBCPAD', 'A192CBCPAD', 'A256CBCPAD',
+  'CKM_AES_KEY_WRAP', 'CKM_AES_KEY_WRAP_PAD',
 ] as const;
 
 export type KeyType = (typeof KEY_TYPES)[number];

@@ -48,8 +48,13 @@ export function challengeResource(host: HostInfo): string {
   return 'https://vault.azure.net';
 }
 
-/** The token authority the challenge points to: Kyanite's own token service on the port the client used. */
-export const challengeAuthority = (host: HostInfo): string => `https://${withPort('localhost', host.port)}`;
+/**
+ * The token authority the challenge points to: Kyanite's own token service on the port the client used. The path is
+ * "/" with no tenant, so credentials of any tenant accept it; the slash itself is needed because the Go SDK
+ * (azsecrets/azkeys/azcertificates via keyvault/internal 1.2.0) takes the tenant as the 4th "/"-separated part of
+ * the URL and panics when there is none.
+ */
+export const challengeAuthority = (host: HostInfo): string => `https://${withPort('localhost', host.port)}/`;
 
 export const challengeHeader = (host: HostInfo): string =>
   `Bearer authorization="${challengeAuthority(host)}", resource="${challengeResource(host)}"`;

@@ -118,7 +118,7 @@ describe('strict mode: tokens on the data plane', () => {
   it.each(cases)('$name → 401 Unauthorized with the challenge', async ({ token, message }) => {
     const res = await dataCall(token(), 'GET', '/secrets');
     expect(res.statusCode).toBe(401);
-    expect(res.headers['www-authenticate']).toBe(`Bearer authorization="https://localhost:${PORT}", resource="https://vault.localhost:${PORT}"`);
+    expect(res.headers['www-authenticate']).toBe(`Bearer authorization="https://localhost:${PORT}/", resource="https://vault.localhost:${PORT}"`);
     expect(body(res).error.code).toBe('Unauthorized');
     expect(body(res).error.message).toMatch(message);
   });
