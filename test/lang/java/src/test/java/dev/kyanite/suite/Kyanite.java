@@ -54,6 +54,9 @@ public final class Kyanite {
         }
     }
 
+    /** The emulator's tenant (docs/identity.md). */
+    public static final String TENANT = "00000000-0000-0000-0000-000000000000";
+
     private Kyanite() {}
 
     static String required(String name) {
