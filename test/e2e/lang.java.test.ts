@@ -123,4 +123,32 @@ describe.skipIf(!!missing && !ci)('Java suite: Azure SDK for Java (JUnit 5, mvn 
     expect(counts.skipped).toBe(0);
     expect(counts.tests).toBeGreaterThanOrEqual(MIN_TESTS);
   }, 15 * 60_000);
+
+  it('DefaultAzureCredential (service principal from the environment) against --auth strict', async () => {
+    if (missing) throw new Error(`the Java toolchain is missing (${missing}): run ${INSTALL}`);
+    // The principal the pom's env-service-principal execution exports; Kyanite checks its secret, the token's
+    // signature, tenant and audience, and the vault's access policy (the admin entry on the --vault vault).
+    const strictDir = path.join(dir, 'strict');
+    const strict = await startChild(strictDir, ['--auth', 'strict', '--principal', 'java-env-app:java-env-secret', '--admin-principal', 'java-env-app', '--vault', VAULTS[0]!]);
+    try {
+      const report = path.join(SUITE, 'target/surefire-reports/TEST-dev.kyanite.suite.IdentityServicePrincipalTest.xml');
+      fs.rmSync(report, { force: true });
+      const env = {
+        ...withoutIdentityEnv(),
+        KYANITE_URL: `https://localhost:${strict.port}`,
+        KYANITE_CA: path.join(strictDir, 'tls', 'ca.pem'),
+        KYANITE_VAULT: VAULTS[0],
+      };
+      const args = ['-q', '-o', '-B', 'test', '-Dtest=IdentityServicePrincipalTest', '-Dsurefire.failIfNoSpecifiedTests=false', `-Dkyanite.hostsFile=${path.join(dir, 'hosts')}`];
+      const { code, output } = await run('mvn', args, env, SUITE);
+      expect(code, output.slice(-4000)).toBe(0);
+      const head = /<testsuite\b[^>]*>/.exec(fs.readFileSync(report, 'utf8'))?.[0] ?? '';
+      expect(head).toMatch(/\stests="1"/);
+      expect(head).toMatch(/\sfailures="0"/);
+      expect(head).toMatch(/\serrors="0"/);
+      expect(head).toMatch(/\sskipped="0"/);
+    } finally {
+      await strict.kill();
+    }
+  }, 10 * 60_000);
 });
