@@ -57,12 +57,13 @@ export const challengeAuthority = (host: HostInfo): string => `https://${withPor
  * reads the tenant as the path's first segment, fails on an authority without one, and refuses to replace an
  * `adfs` credential's tenant with any other; `adfs` is also the only tenant its DefaultAzureCredential can use from
  * environment variables (a GUID tenant triggers MSAL's instance discovery on the internet). So Java clients, known by
- * the `azsdk-java-` User-Agent every Azure SDK for Java pipeline sends, get `/adfs`, as Azure Stack Hub's AD FS
+ * the `azsdk-java-` product in the User-Agent every Azure SDK for Java pipeline sends, get `/adfs`, as Azure Stack Hub's AD FS
  * Key Vaults send it (docs/clients/java.md).
  */
 export function challengeAuthorization(host: HostInfo, userAgent?: string): string {
   const authority = challengeAuthority(host);
-  return /^azsdk-java-/i.test(userAgent ?? '') ? `${authority}/adfs` : authority;
+  // An application id set in the client options comes first: `myapp azsdk-java-azure-security-keyvault-secrets/4.11.1 (…)`.
+  return /(^|\s)azsdk-java-/i.test(userAgent ?? '') ? `${authority}/adfs` : authority;
 }
 
 export const challengeHeader = (host: HostInfo, userAgent?: string): string =>

@@ -174,6 +174,8 @@ describe('the challenge and the api-version', () => {
       expect(res.statusCode).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer authorization="https://localhost:8443/adfs", resource="https://vault.localhost:8443"');
     }
+    const withAppId = await t.app.inject({ method: 'GET', url: '/secrets/x?api-version=7.5', headers: { host: 'localhost:8443', 'user-agent': `orders-service ${userAgent}` } });
+    expect(withAppId.headers['www-authenticate']).toBe('Bearer authorization="https://localhost:8443/adfs", resource="https://vault.azure.net"');
     const js = await t.app.inject({ method: 'GET', url: '/secrets/x?api-version=7.5', headers: { host: 'localhost:8443', 'user-agent': 'azsdk-js-keyvault-secrets/4.10.0' } });
     expect(js.headers['www-authenticate']).toBe('Bearer authorization="https://localhost:8443", resource="https://vault.azure.net"');
   });
