@@ -139,7 +139,9 @@ export function createKeyService(
     if (kty === 'RSA' || kty === 'RSA-HSM') {
       const size = input.keySize ?? 2048;
       checkRsaKeySize(size);
-      const exponent = input.publicExponent ?? 65537;
+      // 0 means "not set": the Azure SDK for Java (azure-security-keyvault-keys 4.11) sends public_exponent 0 with
+      // every RSA create that names none, and the service makes a 65537 key.
+      const exponent = input.publicExponent || 65537;
       if (exponent !== 3 && exponent !== 65537) throw badParameter(`Invalid public exponent ${exponent}: use 65537 (or 3).`);
       return { ...(await pool.take(size, exponent)), kty };
     }

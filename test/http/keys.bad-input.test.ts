@@ -98,6 +98,23 @@ describe('malformed requests on the keys routes', () => {
     expect(res.statusCode).toBe(400);
   });
 
+  it('reads public_exponent 0 as unset (the Java SDK sends it): a 65537 key', async () => {
+    const res = await t.call('POST', '/keys/java-rsa/create', { kty: 'RSA', key_size: 2048, public_exponent: 0 });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().key.e).toBe('AQAB');
+  });
+
+  it('imports an EC key whose members carry a leading zero sign byte (the Java SDK\'s JsonWebKey.fromEc)', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const jwk = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'jwk' });
+    const signed = (b64: string) => Buffer.concat([Buffer.alloc(1), Buffer.from(b64, 'base64url')]).toString('base64url');
+    const res = await t.call('PUT', '/keys/java-ec', { key: { kty: 'EC', crv: 'P-384', x: jwk.x, y: signed(jwk.y!), d: signed(jwk.d!) } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().key.y).toBe(jwk.y);
+    const tooLong = await t.call('PUT', '/keys/java-ec2', { key: { kty: 'EC', crv: 'P-384', x: jwk.x, y: jwk.y, d: Buffer.concat([Buffer.from([1]), Buffer.from(jwk.d!, 'base64url')]).toString('base64url') } });
+    expect(tooLong.statusCode).toBe(400);
+  });
+
   it('stays up', async () => {
     expect((await t.call('GET', '/keys/rsa')).statusCode).toBe(200);
   });
