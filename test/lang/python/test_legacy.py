@@ -81,8 +81,8 @@ def test_key_vault_authentication_callback(legacy_setup, vault, name):
     n = name('callback')
     client.set_secret(vault, n, 'through the callback')
     assert client.get_secret(vault, n, '').value == 'through the callback'
-    # The challenge names Kyanite's token service (no tenant path) and the host's resource.
+    # The challenge names Kyanite's token service (path "/", no tenant) and the host's resource.
     server, resource = challenges[0]
-    assert server == os.environ['KYANITE_URL']
+    assert server == os.environ['KYANITE_URL'] + '/'
     assert resource == ('https://vault.azure.net' if vault == os.environ['KYANITE_URL']
                         else 'https://vault.localhost:' + vault.rsplit(':', 1)[1])
