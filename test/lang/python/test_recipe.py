@@ -30,3 +30,11 @@ def test_recipe_management_client(kyanite_url, capsys):
     exec(compile(on_this_port(code, kyanite_url), 'recipes-python.md#management', 'exec'), {})
     port = urllib.parse.urlsplit(kyanite_url).port
     assert capsys.readouterr().out == f'https://myvault2.vault.localhost:{port}/\n'
+
+
+def test_readme_shows_the_recipe_block():
+    """The README's Python recipe is this page's first block, word for word (so the README shows what runs here)."""
+    readme = RECIPE.parents[1] / 'README.md'
+    shown = re.search(r'<!-- snippet:python-secrets[^>]*-->\n```python\n(.*?)```', readme.read_text(), re.S)
+    assert shown is not None, 'README.md has no python-secrets snippet'
+    assert shown.group(1) == blocks()[0]
