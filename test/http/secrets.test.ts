@@ -177,7 +177,7 @@ describe('the challenge and the api-version', () => {
     const withAppId = await t.app.inject({ method: 'GET', url: '/secrets/x?api-version=7.5', headers: { host: 'localhost:8443', 'user-agent': `orders-service ${userAgent}` } });
     expect(withAppId.headers['www-authenticate']).toBe('Bearer authorization="https://localhost:8443/adfs", resource="https://vault.azure.net"');
     const js = await t.app.inject({ method: 'GET', url: '/secrets/x?api-version=7.5', headers: { host: 'localhost:8443', 'user-agent': 'azsdk-js-keyvault-secrets/4.10.0' } });
-    expect(js.headers['www-authenticate']).toBe('Bearer authorization="https://localhost:8443", resource="https://vault.azure.net"');
+    expect(js.headers['www-authenticate']).toBe('Bearer authorization="https://localhost:8443/", resource="https://vault.azure.net"');
   });
 
   it('answers HEAD, which Key Vault does not define, like an unknown route: the challenge, then a 404', async () => {
