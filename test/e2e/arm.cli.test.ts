@@ -17,7 +17,7 @@ const present = fs.existsSync(AZ);
 if (!present) console.warn('arm.cli.test.ts skipped: /usr/bin/az is missing (apt-get install azure-cli)');
 
 /** Holds sitecustomize.py, which resolves *.localhost to 127.0.0.1 inside az. */
-const PYTHON_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'arm.python');
+const PYTHON_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/python');
 
 const TENANT = '00000000-0000-0000-0000-000000000000';
 

@@ -11,9 +11,9 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 /**
  * Debian's python3-azure (azure-identity 1.13.0b2, azure-keyvault-secrets 4.7) against --auth strict: each stock
  * credential gets a token from Kyanite and does a secret round trip on NAME.vault.localhost with challenge resource
- * verification on (the default). Trust: REQUESTS_CA_BUNDLE; names: arm.python/sitecustomize.py on PYTHONPATH.
+ * verification on (the default). Trust: REQUESTS_CA_BUNDLE; names: test/helpers/python/sitecustomize.py on PYTHONPATH.
  */
-const SITE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'arm.python');
+const SITE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/python');
 const APP = { clientId: 'e2e-python-app', secret: 'e2e-python-secret' };
 const IDENTITY_HEADER = 'kyanite';
 

@@ -99,8 +99,8 @@ describe.skipIf(!!missing && !ci)('Python suite on the current PyPI packages (te
       AZURE_TENANT_ID: 'adfs',
       AZURE_CLIENT_ID: 'kyanite-python-suite',
       AZURE_CLIENT_SECRET: 'any-secret-in-auth-any',
-      // *.localhost → 127.0.0.1 for this process only (plumbing/sitecustomize.py), as an /etc/hosts line would.
-      PYTHONPATH: path.join(SUITE, 'plumbing'),
+      // *.localhost → 127.0.0.1 for this process only (test/helpers/python/sitecustomize.py), as an /etc/hosts line would.
+      PYTHONPATH: path.join(SUITE, '../../helpers/python'),
       PYTHONDONTWRITEBYTECODE: '1',
     });
     const report = path.join(work, 'junit.xml');

@@ -8,13 +8,13 @@ import { withoutIdentityEnv } from '../../helpers/identity.js';
  * The Azure CLI from PyPI (test/lang/cli/requirements.txt, installed by scripts/ci/install-cli.sh into
  * .lang/cli-venv) run against a started Kyanite with environment variables only: the cloud from
  * ARM_CLOUD_METADATA_URL, trust from REQUESTS_CA_BUNDLE (requests, MSAL) and SSL_CERT_FILE (urllib, which fetches
- * the metadata), `NAME.vault.localhost` resolved to 127.0.0.1 by test/e2e/arm.python/sitecustomize.py on PYTHONPATH.
+ * the metadata), `NAME.vault.localhost` resolved to 127.0.0.1 by test/helpers/python/sitecustomize.py on PYTHONPATH.
  */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const VENV = path.join(ROOT, '.lang', 'cli-venv');
 export const AZ = path.join(VENV, 'bin', 'az');
 export const INSTALL_STEP = 'bash scripts/ci/install-cli.sh';
-const SITE_DIR = path.join(ROOT, 'test', 'e2e', 'arm.python');
+const SITE_DIR = path.join(ROOT, 'test', 'helpers', 'python');
 
 /** The azure-cli version pinned in requirements.txt. */
 export function pinnedVersion(): string {
