@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { loadSessions, recordingsDir, retentionDays } from './recordings.js';
+import { loadSessions, recordingsDir, vaultSettings } from './recordings.js';
 import { replaySession, report, tally, type Result } from './runner.js';
 
 /**
@@ -25,11 +25,12 @@ describe('replay of real-service recordings', () => {
 
   beforeAll(async () => {
     server = await startTestServer({ vaults: ['default', ...sessions.map((_, n) => vaultOf(n))] });
-    // Soft-delete retention decides recoveryLevel, recoverableDays and scheduledPurgeDate: use the recording's.
+    // Soft delete, purge protection and retention decide recoveryLevel, recoverableDays and scheduledPurgeDate:
+    // use the recording's vault's.
     sessions.forEach((session, n) => {
       const name = vaultOf(n);
       const vault = server.k.domain.vaults.find(name)!;
-      server.k.domain.vaults.save(name, { ...vault.properties, softDeleteRetentionInDays: retentionDays(session) });
+      server.k.domain.vaults.save(name, { ...vault.properties, ...vaultSettings(session) });
     });
   });
 
