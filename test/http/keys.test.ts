@@ -213,6 +213,10 @@ describe('what a key version allows', () => {
   it('refuses disabled keys, and expired keys for sign but not verify', async () => {
     await t.call('POST', '/keys/off/create', { kty: 'EC', attributes: { enabled: false } });
     expect((await t.call('POST', '/keys/off/sign', { alg: 'ES256', value: digest })).json().error.innererror.code).toBe('KeyDisabled');
+    // Reading a disabled key is allowed (the service answers 200 with enabled: false).
+    const read = await t.call('GET', '/keys/off');
+    expect(read.statusCode).toBe(200);
+    expect(read.json().attributes.enabled).toBe(false);
     await t.call('POST', '/keys/old/create', { kty: 'EC', attributes: { exp: 1000 } });
     const signed = await t.call('POST', '/keys/old/sign', { alg: 'ES256', value: digest });
     expect(signed.statusCode).toBe(403);
