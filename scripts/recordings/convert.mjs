@@ -86,13 +86,20 @@ function settableAttributes(attrs) {
   return Object.keys(out).length ? out : undefined;
 }
 
+/** A policy as a client sends it: without the service's id and dates. */
+function policyOf(p) {
+  const out = pick(p, ['key_props', 'secret_props', 'x509_props', 'lifetime_actions', 'issuer']);
+  if (isObject(p.attributes)) out.attributes = { enabled: p.attributes.enabled ?? true };
+  return out;
+}
+
 const b64urlBytes = (s) => Buffer.from(String(s).replace(/-/g, '+').replace(/_/g, '/'), 'base64').length;
 
 /**
  * The request body a body-less recorder must have sent, when the recording determines it; undefined when it does
  * not (the session is cut there). `null` means "no body".
  */
-function rebuildBody(entry, earlier) {
+function rebuildBody(entry, earlier, later) {
   const { method, path: p, responseBody: res, status } = entry;
   const seg = p.split('/').slice(1);
   if (status === 401) return null; // the challenge carries no body
@@ -129,6 +136,29 @@ function rebuildBody(entry, earlier) {
     const backup = [...earlier].reverse().find((e) => e.path.startsWith(`/${seg[0]}/`) && e.path.endsWith('/backup') && isObject(e.responseBody));
     return backup ? { value: backup.responseBody.value } : undefined;
   }
+  // Create certificate: the policy (and attributes, tags) the first later answer about the certificate shows: the
+  // bundle or /policy. The defaults the service added come back as sent, so the comparison is unchanged by them.
+  if (method === 'POST' && seg[0] === 'certificates' && seg.length === 3 && last === 'create') {
+    const shown = later.find((e) => e.status === 200 && e.path.split('/')[2] === seg[1] && isObject(e.responseBody) && (isObject(e.responseBody.policy) || isObject(e.responseBody.key_props)));
+    if (!shown) return undefined;
+    const b = shown.responseBody;
+    const policy = policyOf(isObject(b.policy) ? b.policy : b);
+    const body = { policy };
+    if (isObject(b.policy) && b.tags) body.tags = b.tags;
+    return body;
+  }
+  // Cancel a certificate operation: the answer shows the flag as set.
+  if (method === 'PATCH' && seg[0] === 'certificates' && last === 'pending' && isObject(res)) return { cancellation_requested: res.cancellation_requested };
+  // Update certificate policy: the answer is the whole policy after the update.
+  if (method === 'PATCH' && seg[0] === 'certificates' && last === 'policy' && isObject(res)) return policyOf(res);
+  // Update certificate: attributes and tags as the answer shows them.
+  if (method === 'PATCH' && seg[0] === 'certificates' && seg.length <= 3 && isObject(res) && isObject(res.attributes)) {
+    return { attributes: { enabled: res.attributes.enabled ?? true }, ...pick(res, ['tags']) };
+  }
+  // Issuers: provider, credentials (the answer never shows a password), organization details, enabled.
+  if ((method === 'PUT' || method === 'PATCH') && seg[0] === 'certificates' && seg[1] === 'issuers' && isObject(res)) {
+    return { ...pick(res, ['provider', 'credentials', 'org_details']), attributes: { enabled: res.attributes?.enabled ?? true } };
+  }
   // Contacts: the answer lists them as set.
   if (method === 'PUT' && p === '/certificates/contacts' && isObject(res)) return { contacts: res.contacts };
   return undefined;
@@ -156,6 +186,7 @@ export function convert(raw, source) {
   const interactions = [];
   const notes = [];
   let cut;
+  const vaultEntries = [];
   for (const e of entries) {
     let url;
     try {
@@ -166,7 +197,7 @@ export function convert(raw, source) {
     if (MHSM.test(url.hostname)) return { skipped: 'Managed HSM host' };
     if (!VAULT_HOST.test(url.hostname)) continue; // token service, ARM, storage: not the vault's data plane
     hosts.add(url.hostname);
-    const entry = {
+    vaultEntries.push({
       method: e.method.toUpperCase(),
       path: decodeURIComponent(url.pathname),
       query: Object.fromEntries(url.searchParams),
@@ -174,9 +205,11 @@ export function convert(raw, source) {
       status: e.status,
       responseBody: e.responseBody,
       responseHeaders: e.responseHeaders,
-    };
+    });
+  }
+  for (const [n, entry] of vaultEntries.entries()) {
     if (!bodies) {
-      const body = rebuildBody(entry, interactions);
+      const body = rebuildBody(entry, interactions, vaultEntries.slice(n + 1));
       if (body === undefined) {
         cut = `${entry.method} ${entry.path} (${entry.status})`;
         break;
@@ -189,6 +222,9 @@ export function convert(raw, source) {
   }
   if (!bodies) notes.push('The recorder stored no request bodies; bodies were rebuilt from the recorded answers by the rules in scripts/recordings/convert.mjs (flagged requestBodyReconstructed).');
   if (cut) notes.push(`Cut before ${cut}: the recording does not determine that request's body.`);
+  // Ids in the answers may name the vault differently from the request URLs (a recorder sanitizing one, not the other).
+  const text = JSON.stringify(interactions.map((i) => i.responseBody));
+  for (const m of text.matchAll(/https:\/\/([A-Za-z0-9.-]+)/g)) if (VAULT_HOST.test(m[1])) hosts.add(m[1]);
   if (interactions.length === 0) return { skipped: cut ? `nothing before ${cut}` : 'no vault interactions' };
   const test = path.basename(source.path).replace(/\.(json|yaml)$/, '').replace(/^recording_/, '');
   const dir = path.basename(path.dirname(source.path));

@@ -128,8 +128,7 @@ export function compareAnswer(ctx: CompareContext, answer: Answer): Verdict {
       if (reordered) {
         // Version lists are ordered by version id. Kyanite's ids are its own random ones, so the order that matches is
         // "ascending by id" on each side, not the recorded sequence mapped across.
-        const recordedIds = expected.map((e) => (isObject(e) && typeof e.id === 'string' ? e.id : ''));
-        const bothByVersionId = isAscending(recordedIds) && isAscending(actual.map((a) => (isObject(a) && typeof a.id === 'string' ? a.id : '')));
+        const bothByVersionId = isAscending(expected.map(itemId)) && isAscending(actual.map(itemId));
         if (!bothByVersionId) problems.push(`${where}: the same ids in another order: recorded ${reordered.want}, Kyanite ${reordered.got}`);
         actual = reordered.actual;
       }
@@ -245,15 +244,18 @@ function sameIdsOtherOrder(map: SessionMap, expected: Json[], actual: Json[]): {
   if (expected.length !== actual.length || expected.length < 2) return undefined;
   const want: string[] = [];
   for (const e of expected) {
-    const id = isObject(e) && typeof e.id === 'string' ? map.expectedId(e.id) : undefined;
+    const id = itemId(e) ? map.expectedId(itemId(e)) : undefined;
     if (!id || id.unknown.length > 0) return undefined;
     want.push(id.text);
   }
-  const got = actual.map((a) => (isObject(a) && typeof a.id === 'string' ? a.id : ''));
+  const got = actual.map(itemId);
   if (sameJson(want, got) || !sameJson([...want].sort(), [...got].sort())) return undefined;
   const tail = (ids: string[]) => `[${ids.map((id) => id.slice(id.lastIndexOf('/') + 1)).join(', ')}]`;
   return { want: tail(want), got: tail(got), actual: want.map((id) => actual[got.indexOf(id)]!) };
 }
+
+/** The id of a list item: `id` (secrets, certificates) or `kid` (keys). */
+const itemId = (v: Json | undefined): string => (isObject(v) ? [v.id, v.kid].find((x): x is string => typeof x === 'string') ?? '' : '');
 
 const isAscending = (ids: string[]): boolean => ids.every((id, i) => i === 0 || ids[i - 1]!.toLowerCase() <= id.toLowerCase());
 

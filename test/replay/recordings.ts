@@ -107,17 +107,19 @@ export function planSession(session: Session): Step[] {
 
 /** The vault settings a recording shows: soft delete off ("Purgeable"), purge protection (no "+Purgeable"), retention. */
 export function vaultSettings(session: Session): { enableSoftDelete: boolean; enablePurgeProtection: boolean; softDeleteRetentionInDays: number } {
-  const levels = new Set<string>();
+  // A shared vault's lists show other objects, some from before a setting changed: the level most answers show wins.
+  const levels = new Map<string, number>();
   const visit = (v: Json | undefined) => {
     if (Array.isArray(v)) v.forEach(visit);
     else if (isObject(v)) {
-      if (typeof v.recoveryLevel === 'string') levels.add(v.recoveryLevel);
+      if (typeof v.recoveryLevel === 'string') levels.set(v.recoveryLevel, (levels.get(v.recoveryLevel) ?? 0) + 1);
       Object.values(v).forEach(visit);
     }
   };
   for (const i of session.interactions) visit(i.responseBody);
-  const enableSoftDelete = !levels.has('Purgeable');
-  const enablePurgeProtection = [...levels].some((l) => /Recoverable$/.test(l));
+  const level = [...levels].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'Recoverable+Purgeable';
+  const enableSoftDelete = level !== 'Purgeable';
+  const enablePurgeProtection = /Recoverable$/.test(level);
   return { enableSoftDelete, enablePurgeProtection, softDeleteRetentionInDays: retentionDays(session) };
 }
 
