@@ -138,6 +138,16 @@ describe('malformed requests on the certificates routes', () => {
   });
 });
 
+describe('subject alternative names in the policy', () => {
+  it('answers sans only when the client sent them, as the service does (C++ and Java recordings)', async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/nosans/create', { policy: { x509_props: { subject: 'CN=a' }, issuer: { name: 'Self' } } });
+    expect((await t.call('GET', '/certificates/nosans/policy')).json().x509_props).not.toHaveProperty('sans');
+    await t.call('POST', '/certificates/emptysans/create', { policy: { x509_props: { subject: 'CN=a', sans: {} }, issuer: { name: 'Self' } } });
+    expect((await t.call('GET', '/certificates/emptysans/policy')).json().x509_props.sans).toEqual({});
+  });
+});
+
 describe('policy fields in the issued certificate, read by openssl', () => {
   it('writes DNS, e-mail and UPN names, key usage and EKUs', async () => {
     const { execFileSync } = await import('node:child_process');

@@ -146,11 +146,11 @@ export function createCertificateService(
     const x = policy.x509_props;
     return {
       subject: x.subject,
-      ...(x.sans.dns_names && { dnsNames: x.sans.dns_names }),
-      ...(x.sans.emails && { emails: x.sans.emails }),
-      ...(x.sans.upns && { upns: x.sans.upns }),
-      ...(x.sans.uris && { uris: x.sans.uris }),
-      ...(x.sans.ipAddresses && { ipAddresses: x.sans.ipAddresses }),
+      ...(x.sans?.dns_names && { dnsNames: x.sans?.dns_names }),
+      ...(x.sans?.emails && { emails: x.sans?.emails }),
+      ...(x.sans?.upns && { upns: x.sans?.upns }),
+      ...(x.sans?.uris && { uris: x.sans?.uris }),
+      ...(x.sans?.ipAddresses && { ipAddresses: x.sans?.ipAddresses }),
       keyUsage: x.key_usage,
       ekus: x.ekus,
       ca: x.basic_constraints.ca,
