@@ -90,7 +90,14 @@ function renderCertificate(certs: CertificateService, c: Certificate, vault: Vau
 }
 
 function renderItem(c: Certificate, vault: VaultContext, apiVersion: string, versioned: boolean, deleted?: DeletedInfo): Json {
-  const out: Json = { id: objectUrl(vault, 'certificates', c.name, versioned ? c.version : undefined), attributes: renderAttributes(c.attributes, vault, apiVersion) };
+  const attributes = renderAttributes(c.attributes, vault, apiVersion) as Record<string, Json>;
+  // A listed certificate's attributes carry no recovery level or days, unlike keys and secrets (recorded at 7.0 by
+  // Java, at 7.3 by C++: docs/fidelity.md). Deleted certificates are not in those recordings and keep them.
+  if (!deleted) {
+    delete attributes['recoveryLevel'];
+    delete attributes['recoverableDays'];
+  }
+  const out: Json = { id: objectUrl(vault, 'certificates', c.name, versioned ? c.version : undefined), attributes };
   if (c.tags) out['tags'] = c.tags;
   if (c.body.x5t) out['x5t'] = c.body.x5t;
   return withDeleted(vault, 'deletedcertificates', c, deleted, out);

@@ -138,6 +138,18 @@ describe('malformed requests on the certificates routes', () => {
   });
 });
 
+describe('certificate list items', () => {
+  it('carry no recovery level or days (recorded at 7.0 and 7.3)', async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/listed/create', { policy: { x509_props: { subject: 'CN=a' }, issuer: { name: 'Self' } } });
+    const [item] = (await t.call('GET', '/certificates')).json().value;
+    expect(item.attributes.enabled).toBe(true);
+    expect(item.attributes).not.toHaveProperty('recoveryLevel');
+    expect(item.attributes).not.toHaveProperty('recoverableDays');
+    expect((await t.call('GET', '/certificates/listed')).json().attributes).toHaveProperty('recoveryLevel');
+  });
+});
+
 describe('subject alternative names in the policy', () => {
   it('answers sans only when the client sent them, as the service does (C++ and Java recordings)', async () => {
     t = await buildTestApp();
