@@ -138,6 +138,16 @@ describe('malformed requests on the certificates routes', () => {
   });
 });
 
+describe('cancelling a certificate operation', () => {
+  it('answers the request noted and still inProgress; a later read shows it cancelled (Java recording)', async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/slow/create', { policy: { x509_props: { subject: 'CN=a' }, issuer: { name: 'Unknown' } } });
+    const asked = (await t.call('PATCH', '/certificates/slow/pending', { cancellation_requested: true })).json();
+    expect(asked).toMatchObject({ cancellation_requested: true, status: 'inProgress' });
+    expect((await t.call('GET', '/certificates/slow/pending')).json()).toMatchObject({ cancellation_requested: true, status: 'cancelled' });
+  });
+});
+
 describe('certificate list items', () => {
   it('carry no recovery level or days (recorded at 7.0 and 7.3)', async () => {
     t = await buildTestApp();

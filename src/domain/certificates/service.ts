@@ -227,11 +227,21 @@ export function createCertificateService(
     return complete(vault, name, version, policy, { privateJwk: jwk as CertificateWithKey['privateJwk'], certDer: der, chainDers: [] }, extra);
   }
 
-  /** Completes a delayed self-signed operation once its time has come. */
+  /**
+   * Moves a running operation on when its time has come: a requested cancellation takes effect (at once for an
+   * issuer that never completes, when the issuance would have completed for a delayed self-signed one); otherwise a
+   * delayed self-signed operation completes.
+   */
   async function settle(vault: VaultContext, name: string): Promise<void> {
     const m = meta(vault, name);
     const op = m?.operation;
-    if (!m || !op || op.status !== 'inProgress' || op.completeAt === undefined || clock.now() < op.completeAt) return;
+    if (!m || !op || op.status !== 'inProgress') return;
+    const due = op.completeAt !== undefined && clock.now() >= op.completeAt;
+    if (op.cancellation_requested && (due || op.completeAt === undefined)) {
+      saveMeta(vault, name, { ...m, operation: { ...op, status: 'cancelled', status_details: 'The certificate operation was cancelled.' } });
+      return;
+    }
+    if (!due) return;
     const key = keys.lifecycle.get(vault, name, op.version);
     await issueSelfSigned(vault, name, op.version, m.policy, key.body.jwk, {});
     saveMeta(vault, name, { ...m, operation: completed(op) });
@@ -354,14 +364,17 @@ export function createCertificateService(
     async cancelOperation(vault, name, cancel) {
       const m = meta(vault, name);
       const op = currentOperation(vault, name);
+      // The answer to a cancellation is the request noted, still inProgress: the service cancels afterwards (Java
+      // recording certificateAsyncRequestCancellation, docs/fidelity.md). settle() applies it on a later read.
       if (cancel && op.status === 'inProgress') {
-        const cancelled: PendingOperation = { ...op, cancellation_requested: true, status: 'cancelled', status_details: 'The certificate operation was cancelled.' };
-        saveMeta(vault, name, { ...m!, operation: cancelled });
-        return cancelled;
+        const requested: PendingOperation = { ...op, cancellation_requested: true };
+        saveMeta(vault, name, { ...m!, operation: requested });
+        return requested;
       }
       return op;
     },
     async deleteOperation(vault, name) {
+      await settle(vault, name);
       const m = meta(vault, name);
       const op = currentOperation(vault, name);
       const { operation: _removed, ...rest } = m!;
