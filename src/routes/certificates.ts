@@ -82,9 +82,10 @@ function renderCertificate(certs: CertificateService, c: Certificate, vault: Vau
   }
   out['attributes'] = renderAttributes(c.attributes, vault, apiVersion);
   if (c.tags) out['tags'] = c.tags;
-  const policy = certs.lifecycle.getMeta<{ policy?: CertificatePolicy }>(vault, c.name)?.policy;
-  if (policy) out['policy'] = renderPolicy(vault, c.name, policy);
-  if (c.body.pending) out['pending'] = { id: `${objectUrl(vault, 'certificates', c.name)}/pending` };
+  const meta = certs.lifecycle.getMeta<{ policy?: CertificatePolicy; operation?: unknown }>(vault, c.name);
+  if (meta?.policy) out['policy'] = renderPolicy(vault, c.name, meta.policy);
+  // `pending` points to the operation; once a client deletes the operation the bundle has none (Java recording).
+  if (c.body.pending && meta?.operation) out['pending'] = { id: `${objectUrl(vault, 'certificates', c.name)}/pending` };
   if (c.body.preserveCertOrder !== undefined) out['preserveCertOrder'] = c.body.preserveCertOrder;
   return withDeleted(vault, 'deletedcertificates', c, deleted, out);
 }

@@ -145,6 +145,10 @@ describe('cancelling a certificate operation', () => {
     const asked = (await t.call('PATCH', '/certificates/slow/pending', { cancellation_requested: true })).json();
     expect(asked).toMatchObject({ cancellation_requested: true, status: 'inProgress' });
     expect((await t.call('GET', '/certificates/slow/pending')).json()).toMatchObject({ cancellation_requested: true, status: 'cancelled' });
+    expect((await t.call('GET', '/certificates/slow')).json()).toHaveProperty('pending');
+    await t.call('DELETE', '/certificates/slow/pending');
+    // With the operation deleted, the bundle no longer points to it.
+    expect((await t.call('GET', '/certificates/slow')).json()).not.toHaveProperty('pending');
   });
 });
 
