@@ -152,7 +152,7 @@ function rebuildBody(entry, earlier, later) {
   // Update certificate policy: the answer is the whole policy after the update.
   if (method === 'PATCH' && seg[0] === 'certificates' && last === 'policy' && isObject(res)) return policyOf(res);
   // Update certificate: attributes and tags as the answer shows them.
-  if (method === 'PATCH' && seg[0] === 'certificates' && seg.length <= 3 && isObject(res) && isObject(res.attributes)) {
+  if (method === 'PATCH' && seg[0] === 'certificates' && seg[1] !== 'issuers' && seg.length <= 3 && isObject(res) && isObject(res.attributes)) {
     return { attributes: { enabled: res.attributes.enabled ?? true }, ...pick(res, ['tags']) };
   }
   // Issuers: provider, credentials (the answer never shows a password), organization details, enabled.
