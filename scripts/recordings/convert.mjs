@@ -159,6 +159,10 @@ function rebuildBody(entry, earlier, later) {
   if ((method === 'PUT' || method === 'PATCH') && seg[0] === 'certificates' && seg[1] === 'issuers' && isObject(res)) {
     return { ...pick(res, ['provider', 'credentials', 'org_details']), attributes: { enabled: res.attributes?.enabled ?? true } };
   }
+  // Rotation policy: the answer shows the actions and expiry time as set.
+  if (method === 'PUT' && seg[0] === 'keys' && last === 'rotationpolicy' && isObject(res)) {
+    return { ...pick(res, ['lifetimeActions']), ...(isObject(res.attributes) && { attributes: pick(res.attributes, ['expiryTime']) }) };
+  }
   // Contacts: the answer lists them as set.
   if (method === 'PUT' && p === '/certificates/contacts' && isObject(res)) return { contacts: res.contacts };
   return undefined;
