@@ -38,6 +38,10 @@ describe('key lifecycle over HTTP', () => {
     if (kty.startsWith('RSA')) expect(Buffer.from(key.n, 'base64url').length * 8).toBe(body.key_size ?? 2048);
     if (kty.startsWith('EC')) expect(key.crv).toBe(body.crv);
     expect(attributes).toMatchObject({ enabled: true, recoveryLevel: 'Recoverable+Purgeable', recoverableDays: 90, exportable: false });
+    // hsmPlatform "0" for software keys from 7.5 (recorded); not before, and not for HSM keys (not recorded).
+    if (kty.endsWith('-HSM')) expect(attributes).not.toHaveProperty('hsmPlatform');
+    else expect(attributes.hsmPlatform).toBe('0');
+    expect((await t.call('GET', '/keys/k1?api-version=7.4')).json().attributes).not.toHaveProperty('hsmPlatform');
   });
 
   it('imports JWKs, with the Hsm flag, and never returns their private parts', async () => {
