@@ -228,19 +228,21 @@ export function createCertificateService(
   }
 
   /**
-   * Moves a running operation on when its time has come: a requested cancellation takes effect (at once for an
-   * issuer that never completes, when the issuance would have completed for a delayed self-signed one); otherwise a
-   * delayed self-signed operation completes.
+   * Moves a running operation on: a requested cancellation takes effect on the next read (the service answers the
+   * cancellation itself still inProgress, and `cancelled` without status_details when polled next: Python
+   * recording test_async_request_cancellation_and_deletion at 7.6); otherwise a delayed self-signed operation
+   * completes once its time has come.
    */
   async function settle(vault: VaultContext, name: string): Promise<void> {
     const m = meta(vault, name);
     const op = m?.operation;
     if (!m || !op || op.status !== 'inProgress') return;
-    const due = op.completeAt !== undefined && clock.now() >= op.completeAt;
-    if (op.cancellation_requested && (due || op.completeAt === undefined)) {
-      saveMeta(vault, name, { ...m, operation: { ...op, status: 'cancelled', status_details: 'The certificate operation was cancelled.' } });
+    if (op.cancellation_requested) {
+      const { status_details: _details, ...rest } = op;
+      saveMeta(vault, name, { ...m, operation: { ...rest, status: 'cancelled' } });
       return;
     }
+    const due = op.completeAt !== undefined && clock.now() >= op.completeAt;
     if (!due) return;
     const key = keys.lifecycle.get(vault, name, op.version);
     await issueSelfSigned(vault, name, op.version, m.policy, key.body.jwk, {});
