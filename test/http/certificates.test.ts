@@ -154,6 +154,20 @@ describe('cancelling a certificate operation', () => {
   });
 });
 
+describe('issuers with the test provider', () => {
+  it('issue on their own, like Self (Java recordings)', async () => {
+    t = await buildTestApp();
+    await t.call('PUT', '/certificates/issuers/tester', { provider: 'Test' });
+    await t.call('POST', '/certificates/viatest/create', { policy: { x509_props: { subject: 'CN=a' }, issuer: { name: 'tester' } } });
+    expect((await t.call('GET', '/certificates/viatest/pending')).json()).toMatchObject({ status: 'completed', issuer: { name: 'tester' } });
+    expect((await t.call('GET', '/certificates/viatest')).json().cer).toEqual(expect.any(String));
+    // Any other provider waits for a merge, as an external CA would.
+    await t.call('PUT', '/certificates/issuers/ca', { provider: 'DigiCert' });
+    await t.call('POST', '/certificates/viaca/create', { policy: { x509_props: { subject: 'CN=a' }, issuer: { name: 'ca' } } });
+    expect((await t.call('GET', '/certificates/viaca/pending')).json().status).toBe('inProgress');
+  });
+});
+
 describe('certificate list items', () => {
   it('carry no recovery level or days (recorded at 7.0 and 7.3)', async () => {
     t = await buildTestApp();

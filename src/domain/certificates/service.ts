@@ -291,7 +291,9 @@ export function createCertificateService(
         version,
         ...(input.preserveCertOrder !== undefined && { preserveCertOrder: input.preserveCertOrder }),
       };
-      const selfSigned = issuerName.toLowerCase() === 'self';
+      // An issuer with the service's test provider ("Test") issues on its own, like Self (Java recordings
+      // createCertificatePem/Pkcs12: the operation completes and the certificate is served); Kyanite signs it itself.
+      const selfSigned = issuerName.toLowerCase() === 'self' || issuers.find(vault, issuerName)?.provider.toLowerCase() === 'test';
       if (selfSigned && (options.selfSignedDelayMs ?? 0) > 0) operation.completeAt = clock.now() + options.selfSignedDelayMs!;
       saveMeta(vault, pendingVersion.name, { policy, operation });
       if (selfSigned && operation.completeAt === undefined) {
