@@ -3,7 +3,7 @@ import type https from 'node:https';
 import { compareAnswer, type Answer } from './compare.js';
 import { send } from './http.js';
 import { SessionMap } from './mapping.js';
-import { isObject, planSession, type Interaction, type Json, type Session } from './recordings.js';
+import { isObject, planSession, type Interaction, type Json, type JsonObject, type Session } from './recordings.js';
 
 export type Outcome = 'passed' | 'failed' | 'skipped';
 
@@ -109,6 +109,44 @@ async function sendAllPages(target: Target, first: Answer): Promise<Answer> {
   return { ...first, body: { value: items, nextLink: null } };
 }
 
+/**
+ * Objects the session finds already there. The recording vaults were shared: a test may list or delete keys and
+ * secrets that other tests made earlier (the Java list tests delete every key they list). A key or secret whose
+ * first request in the session is not the one creating it, and which that request shows existing (200 with its
+ * bundle), is made before the session starts, with the type, size or curve, content type and tags it shows.
+ */
+function preexisting(session: Session): Array<{ path: string; body: Json }> {
+  const seen = new Set<string>();
+  const out: Array<{ path: string; body: Json }> = [];
+  for (const i of session.interactions) {
+    const [collection, name, third] = i.path.split('/').slice(1);
+    if ((collection !== 'keys' && collection !== 'secrets') || !name || name === 'restore') continue;
+    if (seen.has(`${collection}/${name}`)) continue;
+    seen.add(`${collection}/${name}`);
+    const creates = (i.method === 'POST' && third === 'create') || (i.method === 'PUT' && third === undefined);
+    if (creates || i.status !== 200 || !isObject(i.responseBody)) continue;
+    const b = i.responseBody;
+    const shown: JsonObject = {};
+    if (isObject(b.tags)) shown.tags = b.tags;
+    if (isObject(b.attributes)) {
+      const attributes: JsonObject = {};
+      for (const k of ['nbf', 'exp']) if (typeof b.attributes[k] === 'number') attributes[k] = b.attributes[k];
+      if (b.attributes.enabled === false) attributes.enabled = false;
+      if (Object.keys(attributes).length) shown.attributes = attributes;
+    }
+    const k = b.key;
+    if (collection === 'keys' && isObject(k) && typeof k.kty === 'string') {
+      const body: JsonObject = { kty: k.kty, ...shown };
+      if (typeof k.n === 'string') body.key_size = Buffer.from(k.n, 'base64url').length * 8;
+      if (typeof k.crv === 'string') body.crv = k.crv;
+      out.push({ path: `/keys/${name}/create`, body });
+    } else if (collection === 'secrets') {
+      out.push({ path: `/secrets/${name}`, body: { value: 'made before the session', ...(typeof b.contentType === 'string' && { contentType: b.contentType }), ...shown } });
+    }
+  }
+  return out;
+}
+
 export async function replaySession(session: Session, target: Target): Promise<Result[]> {
   const authority = new URL(target.base).host;
   // Object names unique per run, so a rerun against a persistent Kyanite cannot collide with an earlier one.
@@ -116,6 +154,12 @@ export async function replaySession(session: Session, target: Target): Promise<R
   map.collectNames(session.interactions);
   const setTimes = timesSet(session);
   const results: Result[] = [];
+
+  const apiVersion = session.interactions.find((i) => i.query['api-version'])?.query['api-version'] ?? '7.0';
+  for (const made of preexisting(session)) {
+    const method = made.path.endsWith('/create') ? 'POST' : 'PUT';
+    await send(target.agent, { base: target.base, method, path: map.mapPath(made.path), query: { 'api-version': apiVersion }, body: made.body, authorize: true });
+  }
 
   // Pages that follow a list request are compared with it, as one list (see joinRecordedPages).
   const pagesOf = new Map<number, number[]>();
