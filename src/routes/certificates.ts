@@ -84,8 +84,9 @@ function renderCertificate(certs: CertificateService, c: Certificate, vault: Vau
   if (c.tags) out['tags'] = c.tags;
   const meta = certs.lifecycle.getMeta<{ policy?: CertificatePolicy; operation?: unknown }>(vault, c.name);
   if (meta?.policy) out['policy'] = renderPolicy(vault, c.name, meta.policy);
-  // `pending` points to the operation; once a client deletes the operation the bundle has none (Java recording).
-  if (c.body.pending && meta?.operation) out['pending'] = { id: `${objectUrl(vault, 'certificates', c.name)}/pending` };
+  // `pending` points to the certificate's operation for as long as it exists, completed ones included (C++ 7.3,
+  // Java 7.0 and Python 7.6 recordings); once a client deletes the operation the bundle has none (Java recording).
+  if (meta?.operation) out['pending'] = { id: `${objectUrl(vault, 'certificates', c.name)}/pending` };
   if (c.body.preserveCertOrder !== undefined) out['preserveCertOrder'] = c.body.preserveCertOrder;
   return withDeleted(vault, 'deletedcertificates', c, deleted, out);
 }

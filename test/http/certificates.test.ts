@@ -154,6 +154,25 @@ describe('cancelling a certificate operation', () => {
   });
 });
 
+describe('the pending link of a certificate', () => {
+  it('stays while the operation exists, completed included, and goes with it or with a restore (recorded)', async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/done/create', { policy: { x509_props: { subject: 'CN=a' }, issuer: { name: 'Self' } } });
+    const issued = (await t.call('GET', '/certificates/done')).json();
+    expect(issued.cer).toEqual(expect.any(String));
+    expect(issued.pending).toEqual({ id: 'https://localhost:8443/certificates/done/pending' });
+    await t.call('DELETE', '/certificates/done/pending');
+    expect((await t.call('GET', '/certificates/done')).json()).not.toHaveProperty('pending');
+    await t.call('POST', '/certificates/again/create', { policy: { x509_props: { subject: 'CN=b' }, issuer: { name: 'Self' } } });
+    const again = (await t.call('POST', '/certificates/again/backup')).json().value;
+    await t.call('DELETE', '/certificates/again');
+    await t.call('DELETE', '/deletedcertificates/again');
+    const restored = await t.call('POST', '/certificates/restore', { value: again });
+    expect(restored.statusCode).toBe(200);
+    expect(restored.json()).not.toHaveProperty('pending');
+  });
+});
+
 describe('issuers with the test provider', () => {
   it('issue on their own, like Self (Java recordings)', async () => {
     t = await buildTestApp();

@@ -446,6 +446,12 @@ export function createCertificateService(
         const target = part.kind === 'key' ? keys.lifecycle : secrets.lifecycle;
         (target as Lifecycle<unknown>).restore(vault, part);
       }
+      // The operation is not part of a backup: a restored certificate has no `pending` (C++ BackupRestoreCertificate).
+      const m = meta(vault, cert.name);
+      if (m?.operation) {
+        const { operation: _dropped, ...rest } = m;
+        saveMeta(vault, cert.name, rest as CertificateMeta);
+      }
       return cert;
     },
     async autoRenew(vaults) {
