@@ -204,12 +204,10 @@ export function createKeyService(
       const keyOps = given.key_ops === undefined || given.key_ops === null ? defaultKeyOps(kty) : checkKeyOps(given.key_ops);
       return store(vault, name, { ...jwk, kty }, { keyOps, ...(input.releasePolicy && { releasePolicy: input.releasePolicy }) }, input.attributes, input.tags);
     },
+    // A disabled key is still read (200, `enabled: false`): only its operations are refused. Unlike a disabled
+    // secret, whose value GET answers 403 (C++ KeyVaultKeyClient.UpdateProperties, docs/fidelity.md).
     get(vault, name, version) {
-      const key = lifecycle.get(vault, name, version);
-      if (!key.attributes.enabled) {
-        throw new KeyVaultError(403, 'Forbidden', 'Operation get is not allowed on a disabled key.', { inner: 'KeyDisabled' });
-      }
-      return key;
+      return lifecycle.get(vault, name, version);
     },
     update(vault, name, version, input) {
       const current = lifecycle.get(vault, name, version);

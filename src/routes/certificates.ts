@@ -82,15 +82,24 @@ function renderCertificate(certs: CertificateService, c: Certificate, vault: Vau
   }
   out['attributes'] = renderAttributes(c.attributes, vault, apiVersion);
   if (c.tags) out['tags'] = c.tags;
-  const policy = certs.lifecycle.getMeta<{ policy?: CertificatePolicy }>(vault, c.name)?.policy;
-  if (policy) out['policy'] = renderPolicy(vault, c.name, policy);
-  if (c.body.pending) out['pending'] = { id: `${objectUrl(vault, 'certificates', c.name)}/pending` };
+  const meta = certs.lifecycle.getMeta<{ policy?: CertificatePolicy; operation?: unknown }>(vault, c.name);
+  if (meta?.policy) out['policy'] = renderPolicy(vault, c.name, meta.policy);
+  // `pending` points to the certificate's operation for as long as it exists, completed ones included (C++ 7.3,
+  // Java 7.0 and Python 7.6 recordings); once a client deletes the operation the bundle has none (Java recording).
+  if (meta?.operation) out['pending'] = { id: `${objectUrl(vault, 'certificates', c.name)}/pending` };
   if (c.body.preserveCertOrder !== undefined) out['preserveCertOrder'] = c.body.preserveCertOrder;
   return withDeleted(vault, 'deletedcertificates', c, deleted, out);
 }
 
 function renderItem(c: Certificate, vault: VaultContext, apiVersion: string, versioned: boolean, deleted?: DeletedInfo): Json {
-  const out: Json = { id: objectUrl(vault, 'certificates', c.name, versioned ? c.version : undefined), attributes: renderAttributes(c.attributes, vault, apiVersion) };
+  const attributes = renderAttributes(c.attributes, vault, apiVersion) as Record<string, Json>;
+  // A listed certificate's attributes carry no recovery level or days, unlike keys and secrets (recorded at 7.0 by
+  // Java, at 7.3 by C++: docs/fidelity.md). Deleted certificates are not in those recordings and keep them.
+  if (!deleted) {
+    delete attributes['recoveryLevel'];
+    delete attributes['recoverableDays'];
+  }
+  const out: Json = { id: objectUrl(vault, 'certificates', c.name, versioned ? c.version : undefined), attributes };
   if (c.tags) out['tags'] = c.tags;
   if (c.body.x5t) out['x5t'] = c.body.x5t;
   return withDeleted(vault, 'deletedcertificates', c, deleted, out);

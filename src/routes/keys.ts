@@ -88,6 +88,9 @@ function renderKey(k: Key, vault: VaultContext, apiVersion: string, deleted?: De
   const extra: Json = {};
   // exportable appears in responses from 7.4 (7.3 responses lack it, recorded); where true it has been sent since 7.3.
   if (versionAtLeast(apiVersion, '7.4') || (k.body.exportable && versionAtLeast(apiVersion, '7.3'))) extra['exportable'] = k.body.exportable ?? false;
+  // From 7.5 a key names its HSM platform: "0" for a software-protected key (Python recordings at 7.5 and
+  // 2025-07-01, docs/fidelity.md). What HSM-protected keys answer is not recorded, so they get nothing.
+  if (versionAtLeast(apiVersion, '7.5') && !kty.endsWith('-HSM')) extra['hsmPlatform'] = '0';
   const out: Json = { key: { kid, kty, key_ops, ...members }, attributes: renderAttributes(k.attributes, vault, apiVersion, extra) };
   if (k.tags) out['tags'] = k.tags;
   if (k.body.managed) out['managed'] = true;

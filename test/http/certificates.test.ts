@@ -138,6 +138,77 @@ describe('malformed requests on the certificates routes', () => {
   });
 });
 
+describe('cancelling a certificate operation', () => {
+  it('answers the request noted and still inProgress; the next read shows it cancelled (Java 7.0 and Python 7.6 recordings)', async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/slow/create', { policy: { x509_props: { subject: 'CN=a' }, issuer: { name: 'Unknown' } } });
+    const asked = (await t.call('PATCH', '/certificates/slow/pending', { cancellation_requested: true })).json();
+    expect(asked).toMatchObject({ cancellation_requested: true, status: 'inProgress' });
+    const polled = (await t.call('GET', '/certificates/slow/pending')).json();
+    expect(polled).toMatchObject({ cancellation_requested: true, status: 'cancelled' });
+    expect(polled).not.toHaveProperty('status_details');
+    expect((await t.call('GET', '/certificates/slow')).json()).toHaveProperty('pending');
+    await t.call('DELETE', '/certificates/slow/pending');
+    // With the operation deleted, the bundle no longer points to it.
+    expect((await t.call('GET', '/certificates/slow')).json()).not.toHaveProperty('pending');
+  });
+});
+
+describe('the pending link of a certificate', () => {
+  it('stays while the operation exists, completed included, and goes with it or with a restore (recorded)', async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/done/create', { policy: { x509_props: { subject: 'CN=a' }, issuer: { name: 'Self' } } });
+    const issued = (await t.call('GET', '/certificates/done')).json();
+    expect(issued.cer).toEqual(expect.any(String));
+    expect(issued.pending).toEqual({ id: 'https://localhost:8443/certificates/done/pending' });
+    await t.call('DELETE', '/certificates/done/pending');
+    expect((await t.call('GET', '/certificates/done')).json()).not.toHaveProperty('pending');
+    await t.call('POST', '/certificates/again/create', { policy: { x509_props: { subject: 'CN=b' }, issuer: { name: 'Self' } } });
+    const again = (await t.call('POST', '/certificates/again/backup')).json().value;
+    await t.call('DELETE', '/certificates/again');
+    await t.call('DELETE', '/deletedcertificates/again');
+    const restored = await t.call('POST', '/certificates/restore', { value: again });
+    expect(restored.statusCode).toBe(200);
+    expect(restored.json()).not.toHaveProperty('pending');
+  });
+});
+
+describe('issuers with the test provider', () => {
+  it('issue on their own, like Self (Java recordings)', async () => {
+    t = await buildTestApp();
+    await t.call('PUT', '/certificates/issuers/tester', { provider: 'Test' });
+    await t.call('POST', '/certificates/viatest/create', { policy: { x509_props: { subject: 'CN=a' }, issuer: { name: 'tester' } } });
+    expect((await t.call('GET', '/certificates/viatest/pending')).json()).toMatchObject({ status: 'completed', issuer: { name: 'tester' } });
+    expect((await t.call('GET', '/certificates/viatest')).json().cer).toEqual(expect.any(String));
+    // Any other provider waits for a merge, as an external CA would.
+    await t.call('PUT', '/certificates/issuers/ca', { provider: 'DigiCert' });
+    await t.call('POST', '/certificates/viaca/create', { policy: { x509_props: { subject: 'CN=a' }, issuer: { name: 'ca' } } });
+    expect((await t.call('GET', '/certificates/viaca/pending')).json().status).toBe('inProgress');
+  });
+});
+
+describe('certificate list items', () => {
+  it('carry no recovery level or days (recorded at 7.0 and 7.3)', async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/listed/create', { policy: { x509_props: { subject: 'CN=a' }, issuer: { name: 'Self' } } });
+    const [item] = (await t.call('GET', '/certificates')).json().value;
+    expect(item.attributes.enabled).toBe(true);
+    expect(item.attributes).not.toHaveProperty('recoveryLevel');
+    expect(item.attributes).not.toHaveProperty('recoverableDays');
+    expect((await t.call('GET', '/certificates/listed')).json().attributes).toHaveProperty('recoveryLevel');
+  });
+});
+
+describe('subject alternative names in the policy', () => {
+  it('answers sans only when the client sent them, as the service does (C++ and Java recordings)', async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/nosans/create', { policy: { x509_props: { subject: 'CN=a' }, issuer: { name: 'Self' } } });
+    expect((await t.call('GET', '/certificates/nosans/policy')).json().x509_props).not.toHaveProperty('sans');
+    await t.call('POST', '/certificates/emptysans/create', { policy: { x509_props: { subject: 'CN=a', sans: {} }, issuer: { name: 'Self' } } });
+    expect((await t.call('GET', '/certificates/emptysans/policy')).json().x509_props.sans).toEqual({});
+  });
+});
+
 describe('policy fields in the issued certificate, read by openssl', () => {
   it('writes DNS, e-mail and UPN names, key usage and EKUs', async () => {
     const { execFileSync } = await import('node:child_process');

@@ -38,6 +38,10 @@ describe('key lifecycle over HTTP', () => {
     if (kty.startsWith('RSA')) expect(Buffer.from(key.n, 'base64url').length * 8).toBe(body.key_size ?? 2048);
     if (kty.startsWith('EC')) expect(key.crv).toBe(body.crv);
     expect(attributes).toMatchObject({ enabled: true, recoveryLevel: 'Recoverable+Purgeable', recoverableDays: 90, exportable: false });
+    // hsmPlatform "0" for software keys from 7.5 (recorded); not before, and not for HSM keys (not recorded).
+    if (kty.endsWith('-HSM')) expect(attributes).not.toHaveProperty('hsmPlatform');
+    else expect(attributes.hsmPlatform).toBe('0');
+    expect((await t.call('GET', '/keys/k1?api-version=7.4')).json().attributes).not.toHaveProperty('hsmPlatform');
   });
 
   it('imports JWKs, with the Hsm flag, and never returns their private parts', async () => {
@@ -213,6 +217,10 @@ describe('what a key version allows', () => {
   it('refuses disabled keys, and expired keys for sign but not verify', async () => {
     await t.call('POST', '/keys/off/create', { kty: 'EC', attributes: { enabled: false } });
     expect((await t.call('POST', '/keys/off/sign', { alg: 'ES256', value: digest })).json().error.innererror.code).toBe('KeyDisabled');
+    // Reading a disabled key is allowed (the service answers 200 with enabled: false).
+    const read = await t.call('GET', '/keys/off');
+    expect(read.statusCode).toBe(200);
+    expect(read.json().attributes.enabled).toBe(false);
     await t.call('POST', '/keys/old/create', { kty: 'EC', attributes: { exp: 1000 } });
     const signed = await t.call('POST', '/keys/old/sign', { alg: 'ES256', value: digest });
     expect(signed.statusCode).toBe(403);

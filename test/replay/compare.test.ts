@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareAnswer, type Answer } from './compare.js';
 import { SessionMap } from './mapping.js';
-import { planSession, type Interaction, type Json, type Session } from './recordings.js';
+import { planSession, vaultSettings, type Interaction, type Json, type Session } from './recordings.js';
 
 /** The replay's judge must bite: these cases keep its checks from passing everything by accident. */
 
@@ -118,5 +118,37 @@ describe('replay plan', () => {
     const get = (status: number) => interaction('/deletedsecrets/s1', status, null);
     const session = { name: 's', interactions: [get(401), get(404), get(404), get(200), interaction('/secrets/s1', 404, null)] } as unknown as Session;
     expect(planSession(session).map((s) => s.kind)).toEqual(['send', 'skip', 'skip', 'send', 'send']);
+  });
+
+  it('sends every repeated write (each is a client call), but folds a retried transient error into its retry', () => {
+    const create = { ...interaction('/keys/k/create', 200, null), method: 'POST', requestBody: { kty: 'EC' } as Json };
+    const restore = (status: number) => ({ ...interaction('/secrets/restore', status, null), method: 'POST', requestBody: { value: 'b' } as Json });
+    const session = { name: 's', interactions: [create, create, create, restore(409), restore(200)] } as unknown as Session;
+    expect(planSession(session).map((s) => s.kind)).toEqual(['send', 'send', 'send', 'skip', 'send']);
+  });
+});
+
+describe('replay vault settings', () => {
+  const withLevels = (...levels: string[]) =>
+    ({ name: 's', interactions: levels.map((l) => interaction('/secrets/s1', 200, { attributes: { recoveryLevel: l } })) }) as unknown as Session;
+
+  it('reads soft delete, purge protection and retention from the recovery level most answers show', () => {
+    expect(vaultSettings(withLevels('Purgeable', 'Purgeable', 'Recoverable+Purgeable'))).toMatchObject({ enableSoftDelete: false });
+    expect(vaultSettings(withLevels('Recoverable+Purgeable', 'Recoverable+Purgeable', 'Purgeable'))).toMatchObject({ enableSoftDelete: true, enablePurgeProtection: false });
+    expect(vaultSettings(withLevels('Recoverable'))).toMatchObject({ enableSoftDelete: true, enablePurgeProtection: true, softDeleteRetentionInDays: 90 });
+    expect(vaultSettings(withLevels('CustomizedRecoverable+Purgeable'))).toMatchObject({ enablePurgeProtection: false, softDeleteRetentionInDays: 7 });
+  });
+});
+
+describe('replay of a 401 challenge', () => {
+  it('compares the challenge header always, and the body only when one was recorded', () => {
+    const map = setup();
+    const rec: Interaction = { ...interaction('/secrets/s1', 401, null), responseHeaders: { 'www-authenticate': 'Bearer authorization="https://login.windows.net/t", resource="https://vault.azure.net"' } };
+    const challenge = 'Bearer authorization="https://login.windows.net/t", resource="https://vault.azure.net"';
+    const body = { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } };
+    const ok: Answer = { ...answer(401, body), headers: { 'www-authenticate': challenge } };
+    expect(compareAnswer({ map, interaction: rec, setTimes: new Set() }, ok).problems).toEqual([]);
+    const noHeader = answer(401, body);
+    expect(compareAnswer({ map, interaction: rec, setTimes: new Set() }, noHeader).problems).toEqual(['www-authenticate: missing']);
   });
 });

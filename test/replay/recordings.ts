@@ -32,16 +32,27 @@ export interface Session {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** A copy of ../shared/fixtures/service-recordings kept in the repository, so a clone replays on its own; KYANITE_RECORDINGS can point elsewhere. */
-export const recordingsDir = process.env.KYANITE_RECORDINGS ?? path.resolve(here, '../fixtures/service-recordings');
+/**
+ * Two folders: the 20 sessions first collected (a copy of ../shared/fixtures/service-recordings) and the corpus
+ * scripts/recordings/convert.mjs makes from the SDKs' recordings (one sub-folder per language). KYANITE_RECORDINGS
+ * (folders separated by the path delimiter) replays others instead.
+ */
+export const recordingsDirs = process.env.KYANITE_RECORDINGS?.split(path.delimiter) ?? [
+  path.resolve(here, '../fixtures/service-recordings'),
+  path.resolve(here, '../fixtures/recordings-corpus'),
+];
+export const recordingsDir = recordingsDirs.join(path.delimiter);
 
-export function loadSessions(dir = recordingsDir): Session[] {
+function jsonFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Session);
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) => (e.isDirectory() ? jsonFiles(path.join(dir, e.name)) : e.name.endsWith('.json') ? [path.join(dir, e.name)] : []));
+}
+
+export function loadSessions(dirs = recordingsDirs): Session[] {
+  return dirs.flatMap(jsonFiles).map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as Session);
 }
 
 export const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -68,24 +79,48 @@ export const SETTLING = 'service settling (eventual consistency)';
 
 export type Step = { kind: 'send'; index: number; interaction: Interaction } | { kind: 'skip'; index: number; interaction: Interaction; reason: string; settling: boolean };
 
+/** An error the service answers while it settles, which the SDK's retry policy repeats (not a second client call). */
+const TRANSIENT = new Set([409, 429, 500, 502, 503, 504]);
+
 /**
- * Consecutive identical requests are the SDK polling (or retrying) while the real service settled. Kyanite is
- * immediately consistent, so only the last of a run is sent and compared: it is the settled answer. The earlier
- * ones are counted as skipped. A transient 409 on a restore right after a purge is one such run.
+ * Consecutive identical GETs are the SDK polling while the real service settled. Kyanite is immediately
+ * consistent, so only the last of a run is sent and compared: it is the settled answer. The earlier ones are
+ * counted as skipped. A PUT, POST, PATCH or DELETE is always sent, however often it repeats (each is a client
+ * call), except a transient error answer (409/429/5xx) that the SDK's retry policy repeated at once: that is one
+ * call, and the retry's answer is the one compared (the 409 on a restore right after a purge).
  */
 export function planSession(session: Session): Step[] {
   const list = session.interactions;
   return list.map((interaction, index) => {
     const next = list[index + 1];
-    if (next && sameRequest(interaction, next)) {
-      const reason =
-        interaction.status === 409 && /\/restore$/.test(interaction.path)
-          ? `${SETTLING}: transient 409 on a restore right after a purge`
-          : `${SETTLING}: recorded ${interaction.status}, settled answer is a later identical request`;
+    const poll = interaction.method === 'GET';
+    const retried = !poll && TRANSIENT.has(interaction.status);
+    if (next && (poll || retried) && sameRequest(interaction, next)) {
+      const reason = retried
+        ? `${SETTLING}: transient ${interaction.status} the SDK retried at once`
+        : `${SETTLING}: recorded ${interaction.status}, settled answer is a later identical request`;
       return { kind: 'skip', index, interaction, reason, settling: true };
     }
     return { kind: 'send', index, interaction };
   });
+}
+
+/** The vault settings a recording shows: soft delete off ("Purgeable"), purge protection (no "+Purgeable"), retention. */
+export function vaultSettings(session: Session): { enableSoftDelete: boolean; enablePurgeProtection: boolean; softDeleteRetentionInDays: number } {
+  // A shared vault's lists show other objects, some from before a setting changed: the level most answers show wins.
+  const levels = new Map<string, number>();
+  const visit = (v: Json | undefined) => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (isObject(v)) {
+      if (typeof v.recoveryLevel === 'string') levels.set(v.recoveryLevel, (levels.get(v.recoveryLevel) ?? 0) + 1);
+      Object.values(v).forEach(visit);
+    }
+  };
+  for (const i of session.interactions) visit(i.responseBody);
+  const level = [...levels].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'Recoverable+Purgeable';
+  const enableSoftDelete = level !== 'Purgeable';
+  const enablePurgeProtection = /Recoverable$/.test(level);
+  return { enableSoftDelete, enablePurgeProtection, softDeleteRetentionInDays: retentionDays(session) };
 }
 
 /**

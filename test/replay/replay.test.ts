@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { loadSessions, recordingsDir, retentionDays } from './recordings.js';
+import { isObject, loadSessions, recordingsDir, vaultSettings, type Session } from './recordings.js';
 import { replaySession, report, tally, type Result } from './runner.js';
 
 /**
@@ -20,21 +20,37 @@ const sessions = loadSessions();
 const vaultOf = (n: number) => `replay${n + 1}`;
 const done: Array<{ name: string; results: Result[] }> = [];
 
+/**
+ * Kyanite issues self-signed certificates at once; the service takes seconds. A session that requests cancellation
+ * of a certificate operation needs it still running, as it was: those sessions replay on a second Kyanite started
+ * with the option that restores the timing (--self-signed-delay, here one minute: longer than any session).
+ */
+const SELF_SIGNED_DELAY_MS = 60_000;
+const cancels = (s: Session) =>
+  s.interactions.some((i) => i.method === 'PATCH' && i.path.endsWith('/pending') && isObject(i.requestBody) && i.requestBody.cancellation_requested === true);
+
 describe('replay of real-service recordings', () => {
-  let server: TestServer;
+  let quick: TestServer;
+  let timed: TestServer;
+  const serverOf = (session: Session) => (cancels(session) ? timed : quick);
 
   beforeAll(async () => {
-    server = await startTestServer({ vaults: ['default', ...sessions.map((_, n) => vaultOf(n))] });
-    // Soft-delete retention decides recoveryLevel, recoverableDays and scheduledPurgeDate: use the recording's.
+    const vaults = ['default', ...sessions.map((_, n) => vaultOf(n))];
+    quick = await startTestServer({ vaults });
+    timed = await startTestServer({ vaults, selfSignedDelayMs: SELF_SIGNED_DELAY_MS });
+    // Soft delete, purge protection and retention decide recoveryLevel, recoverableDays and scheduledPurgeDate:
+    // use the recording's vault's.
     sessions.forEach((session, n) => {
       const name = vaultOf(n);
+      const server = serverOf(session);
       const vault = server.k.domain.vaults.find(name)!;
-      server.k.domain.vaults.save(name, { ...vault.properties, softDeleteRetentionInDays: retentionDays(session) });
+      server.k.domain.vaults.save(name, { ...vault.properties, ...vaultSettings(session) });
     });
   });
 
   afterAll(async () => {
-    await server?.stop();
+    await quick?.stop();
+    await timed?.stop();
   });
 
   it('finds the recordings', () => {
@@ -44,6 +60,7 @@ describe('replay of real-service recordings', () => {
   sessions.forEach((session, n) => {
     describe(session.name, () => {
       it('replays in order', async () => {
+        const server = serverOf(session);
         const results = await replaySession(session, { agent: server.agent, base: server.vaultUrl(vaultOf(n)) });
         done.push({ name: session.name, results });
         const errors = results.filter((r) => r.serverError).map((r) => `#${r.number} ${r.method} ${r.path}: ${r.reasons.join('; ')}`);

@@ -25,7 +25,8 @@ export interface CertificatePolicy {
   secret_props: { contentType: string };
   x509_props: {
     subject: string;
-    sans: SubjectAlternativeNames;
+    /** Only when the client sent sans (even `{}`): the service adds none (C++ and Java recordings, docs/fidelity.md). */
+    sans?: SubjectAlternativeNames;
     ekus: string[];
     key_usage: string[];
     validity_months: number;
@@ -111,6 +112,7 @@ export function resolvePolicy(input: PolicyInput | null | undefined, base: Certi
 
   const x = i.x509_props ?? {};
   const subject = x.subject ?? base?.x509_props.subject ?? '';
+  const sansGiven = (x.sans !== undefined && x.sans !== null) || base?.x509_props.sans !== undefined;
   const sansInput = x.sans ?? base?.x509_props.sans ?? {};
   const sans: SubjectAlternativeNames = {};
   for (const field of ['emails', 'dns_names', 'upns', 'uris', 'ipAddresses'] as const) {
@@ -140,7 +142,7 @@ export function resolvePolicy(input: PolicyInput | null | undefined, base: Certi
   return {
     key_props,
     secret_props: { contentType },
-    x509_props: { subject, sans, ekus, key_usage, validity_months, basic_constraints: { ca } },
+    x509_props: { subject, ...(sansGiven && { sans }), ekus, key_usage, validity_months, basic_constraints: { ca } },
     lifetime_actions,
     issuer,
     attributes: { enabled: i.attributes?.enabled ?? base?.attributes.enabled ?? true, created: base?.attributes.created ?? now, updated: now },

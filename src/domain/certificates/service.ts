@@ -168,11 +168,11 @@ export function createCertificateService(
     const x = policy.x509_props;
     return {
       subject: x.subject,
-      ...(x.sans.dns_names && { dnsNames: x.sans.dns_names }),
-      ...(x.sans.emails && { emails: x.sans.emails }),
-      ...(x.sans.upns && { upns: x.sans.upns }),
-      ...(x.sans.uris && { uris: x.sans.uris }),
-      ...(x.sans.ipAddresses && { ipAddresses: x.sans.ipAddresses }),
+      ...(x.sans?.dns_names && { dnsNames: x.sans?.dns_names }),
+      ...(x.sans?.emails && { emails: x.sans?.emails }),
+      ...(x.sans?.upns && { upns: x.sans?.upns }),
+      ...(x.sans?.uris && { uris: x.sans?.uris }),
+      ...(x.sans?.ipAddresses && { ipAddresses: x.sans?.ipAddresses }),
       keyUsage: x.key_usage,
       ekus: x.ekus,
       ca: x.basic_constraints.ca,
@@ -256,11 +256,23 @@ export function createCertificateService(
     return prepareCompletion(policy, { privateJwk: jwk as CertificateWithKey['privateJwk'], certDer: der, chainDers: [] }, extra);
   }
 
-  /** Completes a delayed self-signed operation once its time has come. */
+  /**
+   * Moves a running operation on: a requested cancellation takes effect on the next read (the service answers the
+   * cancellation itself still inProgress, and `cancelled` without status_details when polled next: Python
+   * recording test_async_request_cancellation_and_deletion at 7.6); otherwise a delayed self-signed operation
+   * completes once its time has come.
+   */
   async function settle(vault: VaultContext, name: string): Promise<void> {
     const m = meta(vault, name);
     const op = m?.operation;
-    if (!m || !op || op.status !== 'inProgress' || op.completeAt === undefined || clock.now() < op.completeAt) return;
+    if (!m || !op || op.status !== 'inProgress') return;
+    if (op.cancellation_requested) {
+      const { status_details: _details, ...rest } = op;
+      saveMeta(vault, name, { ...m, operation: { ...rest, status: 'cancelled' } });
+      return;
+    }
+    const due = op.completeAt !== undefined && clock.now() >= op.completeAt;
+    if (!due) return;
     const key = keys.lifecycle.get(vault, name, op.version);
     const finish = await prepareSelfSigned(m.policy, key.body.jwk, {});
     lifecycle.transaction(() => {
@@ -299,7 +311,9 @@ export function createCertificateService(
       }
       const jwk = await keyFor(vault, name, policy);
       const { der: csrDer } = await guarded(() => createCsr({ privateJwk: jwk, ...x509Options(policy) }));
-      const selfSigned = issuerName.toLowerCase() === 'self';
+      // An issuer with the service's test provider ("Test") issues on its own, like Self (Java recordings
+      // createCertificatePem/Pkcs12: the operation completes and the certificate is served); Kyanite signs it itself.
+      const selfSigned = issuerName.toLowerCase() === 'self' || issuers.find(vault, issuerName)?.provider.toLowerCase() === 'test';
       const delayed = selfSigned && (options.selfSignedDelayMs ?? 0) > 0;
       // Issuer Self without a delay completes in this request: sign first, so that every write below is one unit.
       const finish =
@@ -404,14 +418,17 @@ export function createCertificateService(
     async cancelOperation(vault, name, cancel) {
       const m = meta(vault, name);
       const op = currentOperation(vault, name);
+      // The answer to a cancellation is the request noted, still inProgress: the service cancels afterwards (Java
+      // recording certificateAsyncRequestCancellation, docs/fidelity.md). settle() applies it on a later read.
       if (cancel && op.status === 'inProgress') {
-        const cancelled: PendingOperation = { ...op, cancellation_requested: true, status: 'cancelled', status_details: 'The certificate operation was cancelled.' };
-        saveMeta(vault, name, { ...m!, operation: cancelled });
-        return cancelled;
+        const requested: PendingOperation = { ...op, cancellation_requested: true };
+        saveMeta(vault, name, { ...m!, operation: requested });
+        return requested;
       }
       return op;
     },
     async deleteOperation(vault, name) {
+      await settle(vault, name);
       const m = meta(vault, name);
       const op = currentOperation(vault, name);
       const { operation: _removed, ...rest } = m!;
@@ -475,6 +492,12 @@ export function createCertificateService(
         for (const part of snapshot.companions ?? []) {
           const target = part.kind === 'key' ? keys.lifecycle : secrets.lifecycle;
           (target as Lifecycle<unknown>).restore(vault, part);
+        }
+        // The operation is not part of a backup: a restored certificate has no `pending` (C++ BackupRestoreCertificate).
+        const m = meta(vault, cert.name);
+        if (m?.operation) {
+          const { operation: _dropped, ...rest } = m;
+          saveMeta(vault, cert.name, rest as CertificateMeta);
         }
         return cert;
       });
