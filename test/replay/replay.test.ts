@@ -35,17 +35,12 @@ describe('replay of real-service recordings', () => {
   const serverOf = (session: Session) => (cancels(session) ? timed : quick);
 
   beforeAll(async () => {
-    const vaults = ['default', ...sessions.map((_, n) => vaultOf(n))];
-    quick = await startTestServer({ vaults });
-    timed = await startTestServer({ vaults, selfSignedDelayMs: SELF_SIGNED_DELAY_MS });
-    // Soft delete, purge protection and retention decide recoveryLevel, recoverableDays and scheduledPurgeDate:
-    // use the recording's vault's.
-    sessions.forEach((session, n) => {
-      const name = vaultOf(n);
-      const server = serverOf(session);
-      const vault = server.k.domain.vaults.find(name)!;
-      server.k.domain.vaults.save(name, { ...vault.properties, ...vaultSettings(session) });
-    });
+    quick = await startTestServer({ vaults: ['default'] });
+    timed = await startTestServer({ vaults: ['default'], selfSignedDelayMs: SELF_SIGNED_DELAY_MS });
+    // Soft delete, purge protection and retention decide recoveryLevel, recoverableDays and scheduledPurgeDate: each
+    // session's vault is made with the recording's settings (made, not changed: the vault rules refuse turning soft
+    // delete or purge protection off once on, on every path).
+    sessions.forEach((session, n) => serverOf(session).k.domain.vaults.ensure(vaultOf(n), vaultSettings(session)));
   });
 
   afterAll(async () => {
