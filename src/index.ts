@@ -7,6 +7,7 @@
  * It listens on a free port, keeps everything in memory, and hands out what clients need to trust it without any
  * global environment: `clientOptions.agent` trusts Kyanite's CA and resolves vault host names to it.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
@@ -50,7 +51,11 @@ export interface KyaniteFixture {
   agent: https.Agent;
   /** Spread into any Azure SDK client's options: `{ agent }`. */
   clientOptions: { agent: https.Agent };
-  /** Gets real tokens from Kyanite's token service (client credentials, tenant `tenantId`). */
+  /**
+   * Gets real tokens from Kyanite's token service (client credentials, tenant `tenantId`). Under `auth: 'strict'`
+   * it is the fixture's own declared principal, with a secret made for this run, and the admin principal: every
+   * permission on the pre-made vaults, Owner on ARM.
+   */
   credential: TokenCredentialLike;
   tenantId: string;
   armEndpoint: string;
@@ -78,8 +83,13 @@ function postForm(agent: https.Agent, url: string, form: Record<string, string>)
   });
 }
 
+const FIXTURE_CLIENT_ID = 'kyanite-fixture';
+
 export async function startKyanite(options: StartKyaniteOptions = {}): Promise<KyaniteFixture> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kyanite-'));
+  // Strict mode signs in only declared principals and grants nothing by default: declare the credential's own.
+  const secret = randomBytes(24).toString('base64url');
+  const strict = options.auth === 'strict';
   const config: Config = {
     port: options.port ?? 0,
     host: options.host ?? '127.0.0.1',
@@ -89,6 +99,7 @@ export async function startKyanite(options: StartKyaniteOptions = {}): Promise<K
     auth: options.auth ?? 'any',
     logLevel: options.logLevel ?? 'silent',
     keyPool: options.keyPool ?? 4,
+    ...(strict && { principals: [{ clientId: FIXTURE_CLIENT_ID, secret }], adminPrincipals: [FIXTURE_CLIENT_ID] }),
   };
   const server = await startServer(config, { ephemeralTls: options.dataDir === undefined });
   const caPem = server.caPem!;
@@ -102,8 +113,8 @@ export async function startKyanite(options: StartKyaniteOptions = {}): Promise<K
       const scope = Array.isArray(scopes) ? scopes[0]! : scopes;
       const answer = await postForm(agent, `${url}/${tenantId}/oauth2/v2.0/token`, {
         grant_type: 'client_credentials',
-        client_id: 'kyanite-fixture',
-        client_secret: 'kyanite-fixture',
+        client_id: FIXTURE_CLIENT_ID,
+        client_secret: secret,
         scope,
       });
       return { token: answer.access_token, expiresOnTimestamp: Date.now() + answer.expires_in * 1000 };

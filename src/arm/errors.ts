@@ -94,9 +94,6 @@ export const purgeProtected = (name: string): KeyVaultError =>
       'period ends.',
   );
 
-export const irreversible = (property: string, what: string): KeyVaultError =>
-  badRequest(`The property "${property}" cannot be set to false. Enabling ${what} is an irreversible action.`);
-
 export const routeNotFound = (method: string, path: string): KeyVaultError =>
   cloudError(404, 'NotFound', `No management operation matches ${method} ${path}.`);
 
@@ -106,4 +103,13 @@ export const vaultLocationConflict = (name: string, location: string, group: str
     'InvalidResourceLocation',
     `The resource '${name}' already exists in location '${location}' in resource group '${group}'. A resource with ` +
       `the same name cannot be created in location '${wanted}'. Please select a new resource name.`,
+  );
+
+/** ARM's RBAC refusal, in the service's words (the client named by its object id, twice, as ARM does for apps). */
+export const authorizationFailed = (objectId: string, action: string, scope: string): KeyVaultError =>
+  cloudError(
+    403,
+    'AuthorizationFailed',
+    `The client '${objectId}' with object id '${objectId}' does not have authorization to perform action '${action}' ` +
+      `over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
   );

@@ -1,9 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { toUnixSeconds } from '../domain/clock.js';
+import { applyVaultRules, RETENTION_FIXED, VaultRuleError } from '../domain/vault-rules.js';
 import { DEFAULT_TENANT_ID, placementOf, type DeletedVault, type Placement, type Vault, type VaultProperties } from '../domain/vaults.js';
 import { parseAccessPolicies, type AccessPolicyEntry } from './access-policies.js';
 import { rbacDefaultFor } from './api-versions.js';
-import { badRequest, irreversible, locationRequired } from './errors.js';
+import { badRequest, locationRequired } from './errors.js';
 import { DELETED_VAULT_TYPE, deletedVaultId, isGuid, isoDate, normalizeLocation, VAULT_TYPE, vaultId, vaultUri } from './ids.js';
 
 /**
@@ -11,8 +12,8 @@ import { DELETED_VAULT_TYPE, deletedVaultId, isGuid, isoDate, normalizeLocation,
  * stored vault renders. VaultProperties keeps ARM's `properties` object flat beside the vault's placement.
  */
 
-/** Stored keys that are not part of ARM's `properties` object. */
-const PLACEMENT_KEYS = new Set(['subscriptionId', 'resourceGroup', 'location', 'tags', 'lastModifiedAt']);
+/** Stored keys that are not part of ARM's `properties` object (placement, and what the domain keeps for itself). */
+const PLACEMENT_KEYS = new Set(['subscriptionId', 'resourceGroup', 'location', 'tags', 'lastModifiedAt', RETENTION_FIXED]);
 /** Keys a client may send but the service computes (or, createMode, only acts on). */
 const COMPUTED_KEYS = new Set(['vaultUri', 'provisioningState', 'hsmPoolResourceId', 'createMode']);
 const BOOLEAN_KEYS = [
@@ -65,10 +66,6 @@ function checkProperties(p: Json, full: boolean): void {
     if (p[k] === null) delete p[k];
     if (p[k] !== undefined && typeof p[k] !== 'boolean') throw badRequest(`The property 'properties.${k}' must be true or false.`);
   }
-  const days = p['softDeleteRetentionInDays'];
-  if (days !== undefined && days !== null && (!Number.isInteger(days) || (days as number) < 7 || (days as number) > 90)) {
-    throw badRequest(`The property 'properties.softDeleteRetentionInDays' must be an integer from 7 to 90; ${String(days)} is not.`);
-  }
   if (p['networkAcls'] !== undefined && p['networkAcls'] !== null && !isRecord(p['networkAcls'])) {
     throw badRequest("The property 'properties.networkAcls' must be an object.");
   }
@@ -92,17 +89,15 @@ export function parseVaultPut(body: unknown): VaultPut {
 
 const withoutComputed = (p: Json): Json => Object.fromEntries(Object.entries(p).filter(([k]) => !COMPUTED_KEYS.has(k)));
 
-/** The soft-delete switches can only be turned on; purge protection needs soft delete. */
-function checkSwitches(next: VaultProperties, before: VaultProperties | undefined): void {
-  if (before?.enableSoftDelete && !next.enableSoftDelete) irreversibleError('enableSoftDelete', "the 'soft delete' functionality");
-  if (before?.enablePurgeProtection && !next.enablePurgeProtection) irreversibleError('enablePurgeProtection', 'purge protection for a vault');
-  if (next.enablePurgeProtection && !next.enableSoftDelete) {
-    throw badRequest('Purge protection can only be enabled on a vault with soft delete enabled.');
+/** The domain's vault rules, answered as Microsoft.KeyVault answers them on ARM: 400 BadRequest with its sentence. */
+function checkRules(next: VaultProperties, before: VaultProperties | undefined): void {
+  try {
+    applyVaultRules(next, before);
+  } catch (err) {
+    if (err instanceof VaultRuleError) throw badRequest(err.message);
+    throw err;
   }
 }
-const irreversibleError = (property: string, what: string): never => {
-  throw irreversible(property, what);
-};
 
 /** The stored properties after a PUT: the body replaces what it carries; the switches and placement follow the rules. */
 export function propertiesAfterPut(put: VaultPut, before: VaultProperties | undefined, placement: Placement, apiVersion: string, nowMs: number): VaultProperties {
@@ -118,7 +113,7 @@ export function propertiesAfterPut(put: VaultPut, before: VaultProperties | unde
     tags: put.tags ?? before?.tags ?? {},
     lastModifiedAt: toUnixSeconds(nowMs),
   };
-  checkSwitches(next, before);
+  checkRules(next, before);
   return next;
 }
 
@@ -131,7 +126,7 @@ export function propertiesAfterPatch(body: unknown, before: VaultProperties, now
   checkProperties(properties, false);
   const sent = Object.fromEntries(Object.entries(withoutComputed(properties)).filter(([, v]) => v !== null && v !== undefined));
   const next: VaultProperties = { ...before, ...sent, ...(tags && { tags }), lastModifiedAt: toUnixSeconds(nowMs) };
-  checkSwitches(next, before);
+  checkRules(next, before);
   return next;
 }
 

@@ -12,6 +12,8 @@ const GCM_TAG_BYTES = 16;
 const BLOCK_BYTES = 16;
 /** RFC 3394 section 2.2.3.1 default initial value. */
 const KW_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
+/** RFC 5649 section 3 alternative initial value's constant half (OpenSSL adds the length itself). */
+const KWP_IV = Buffer.from('a65959a6', 'hex');
 
 export interface AesResult {
   value: Buffer;
@@ -79,5 +81,18 @@ export function kwWrap(kek: Buffer, keyData: Buffer): Buffer {
 export function kwUnwrap(kek: Buffer, wrapped: Buffer): Buffer {
   if (wrapped.length < 24 || wrapped.length % 8 !== 0) throw decryptFailed();
   const decipher = createDecipheriv(`id-aes${bits(kek)}-wrap`, kek, KW_IV);
+  return Buffer.concat([decipher.update(wrapped), decipher.final()]);
+}
+
+/** AES Key Wrap with Padding, RFC 5649: any non-empty key data, padded to 8 bytes inside the wrap. */
+export function kwpWrap(kek: Buffer, keyData: Buffer): Buffer {
+  if (keyData.length === 0) throw badInput('the key to wrap must not be empty');
+  const cipher = createCipheriv(`id-aes${bits(kek)}-wrap-pad`, kek, KWP_IV);
+  return Buffer.concat([cipher.update(keyData), cipher.final()]);
+}
+
+export function kwpUnwrap(kek: Buffer, wrapped: Buffer): Buffer {
+  if (wrapped.length < 16 || wrapped.length % 8 !== 0) throw decryptFailed();
+  const decipher = createDecipheriv(`id-aes${bits(kek)}-wrap-pad`, kek, KWP_IV);
   return Buffer.concat([decipher.update(wrapped), decipher.final()]);
 }

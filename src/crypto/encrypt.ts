@@ -1,4 +1,4 @@
-import { cbcDecrypt, cbcEncrypt, gcmDecrypt, gcmEncrypt, kwUnwrap, kwWrap, type AesResult } from './aes.js';
+import { cbcDecrypt, cbcEncrypt, gcmDecrypt, gcmEncrypt, kwpUnwrap, kwpWrap, kwUnwrap, kwWrap, type AesResult } from './aes.js';
 import { CryptoError, DECRYPT_FAILED, badInput, guard } from './errors.js';
 import { keyFamily, memberBytes, type PrivateJwk } from './jwk-model.js';
 import { rsaDecrypt, rsaEncrypt, type RsaEncAlg } from './rsa-encrypt.js';
@@ -8,7 +8,8 @@ export type EncAlg =
   | 'A128GCM' | 'A192GCM' | 'A256GCM'
   | 'A128CBC' | 'A192CBC' | 'A256CBC'
   | 'A128CBCPAD' | 'A192CBCPAD' | 'A256CBCPAD'
-  | 'A128KW' | 'A192KW' | 'A256KW';
+  | 'A128KW' | 'A192KW' | 'A256KW'
+  | 'CKM_AES_KEY_WRAP' | 'CKM_AES_KEY_WRAP_PAD';
 
 export interface EncryptOptions {
   iv?: Buffer;
@@ -21,10 +22,12 @@ export interface DecryptOptions extends EncryptOptions {
 
 export type EncryptResult = AesResult;
 
-type AesMode = 'gcm' | 'cbc' | 'cbcpad' | 'kw';
+type AesMode = 'gcm' | 'cbc' | 'cbcpad' | 'kw' | 'kwp';
+/** keyBytes 0: the PKCS#11-named wraps take an AES key of any size. */
 type EncAlgSpec = { readonly family: 'RSA' } | { readonly family: 'oct'; readonly mode: AesMode; readonly keyBytes: number };
 
 const aes = (mode: AesMode, keyBits: number): EncAlgSpec => ({ family: 'oct', mode, keyBytes: keyBits / 8 });
+const AES_KEY_BYTES = [16, 24, 32];
 
 const SPECS: Readonly<Record<EncAlg, EncAlgSpec>> = {
   RSA1_5: { family: 'RSA' },
@@ -42,6 +45,9 @@ const SPECS: Readonly<Record<EncAlg, EncAlgSpec>> = {
   A128KW: aes('kw', 128),
   A192KW: aes('kw', 192),
   A256KW: aes('kw', 256),
+  // PKCS#11's CKM_AES_KEY_WRAP (RFC 3394) and CKM_AES_KEY_WRAP_PAD (RFC 5649), as Managed HSM names them.
+  CKM_AES_KEY_WRAP: aes('kw', 0),
+  CKM_AES_KEY_WRAP_PAD: aes('kwp', 0),
 };
 
 export const ENC_ALGS = Object.keys(SPECS) as readonly EncAlg[];
@@ -55,7 +61,8 @@ export function encAlgFitsKey(jwk: PrivateJwk, alg: EncAlg): boolean {
   if (keyFamily(jwk.kty) !== spec.family) return false;
   if (spec.family === 'RSA') return true;
   try {
-    return memberBytes(jwk, 'k').length === spec.keyBytes;
+    const size = memberBytes(jwk, 'k').length;
+    return spec.keyBytes === 0 ? AES_KEY_BYTES.includes(size) : size === spec.keyBytes;
   } catch {
     return false;
   }
@@ -67,8 +74,8 @@ type Operation = 'encrypt' | 'decrypt' | 'wrapKey' | 'unwrapKey';
 const MODES_FOR: Readonly<Record<Operation, readonly AesMode[]>> = {
   encrypt: ['gcm', 'cbc', 'cbcpad'],
   decrypt: ['gcm', 'cbc', 'cbcpad'],
-  wrapKey: ['kw'],
-  unwrapKey: ['kw'],
+  wrapKey: ['kw', 'kwp'],
+  unwrapKey: ['kw', 'kwp'],
 };
 
 type Checked = { family: 'RSA'; alg: RsaEncAlg } | { family: 'oct'; mode: AesMode; key: Buffer };
@@ -103,17 +110,17 @@ export function decrypt(jwk: PrivateJwk, alg: EncAlg, ciphertext: Buffer, opts: 
   });
 }
 
-/** RSA algorithms with RSA keys, A*KW (RFC 3394) with oct keys. */
+/** RSA algorithms with RSA keys; A*KW and CKM_AES_KEY_WRAP (RFC 3394), CKM_AES_KEY_WRAP_PAD (RFC 5649) with oct keys. */
 export function wrapKey(jwk: PrivateJwk, alg: EncAlg, key: Buffer): Buffer {
   const op = check(jwk, alg, 'wrapKey');
   return guard('bad-input', `${alg} key wrapping failed`, () =>
-    op.family === 'RSA' ? rsaEncrypt(jwk, op.alg, key) : kwWrap(op.key, key),
+    op.family === 'RSA' ? rsaEncrypt(jwk, op.alg, key) : op.mode === 'kwp' ? kwpWrap(op.key, key) : kwWrap(op.key, key),
   );
 }
 
 export function unwrapKey(jwk: PrivateJwk, alg: EncAlg, wrapped: Buffer): Buffer {
   const op = check(jwk, alg, 'unwrapKey');
   return guard('decrypt-failed', DECRYPT_FAILED, () =>
-    op.family === 'RSA' ? rsaDecrypt(jwk, op.alg, wrapped) : kwUnwrap(op.key, wrapped),
+    op.family === 'RSA' ? rsaDecrypt(jwk, op.alg, wrapped) : op.mode === 'kwp' ? kwpUnwrap(op.key, wrapped) : kwUnwrap(op.key, wrapped),
   );
 }

@@ -94,8 +94,14 @@ function validateEc(kty: Kty, raw: Record<string, unknown>): PrivateJwk {
   return { kty, crv: curve.name, x: toBase64url(x), y: toBase64url(y), d: toBase64url(d) };
 }
 
-/** RFC 7518 wants full-length members; some encoders drop leading zeros, which is harmless to accept. */
-function fullLength(curve: CurveParams, name: string, value: Buffer): Buffer {
+/**
+ * RFC 7518 wants full-length members; some encoders drop leading zeros, which is harmless to accept, and some add a
+ * zero sign byte (the Azure SDK for Java's JsonWebKey.fromEc writes BigInteger.toByteArray(), 49 bytes for a P-384
+ * `d` whose top bit is set), which is as harmless to drop.
+ */
+function fullLength(curve: CurveParams, name: string, input: Buffer): Buffer {
+  let value = input;
+  while (value.length > curve.bytes && value[0] === 0) value = value.subarray(1);
   if (value.length > curve.bytes) throw badInput(`'${name}' is longer than ${curve.bytes} bytes for ${curve.name}`);
   return Buffer.concat([Buffer.alloc(curve.bytes - value.length), value]);
 }

@@ -9,13 +9,20 @@
 import { createPublicKey, KeyObject, randomBytes, webcrypto } from 'node:crypto';
 import { x509 } from './x509-lib.js';
 import {
+  BASIC_CONSTRAINTS_OID,
+  basicConstraintsValue,
+  NAME_CONSTRAINTS_OID,
+  nameConstraintsValue,
+} from './ca-extensions.js';
+import {
   CA_BACKDATE_MS,
   CA_VALIDITY_MS,
   checkCaPair,
   LEAF_BACKDATE_MS,
   LEAF_VALIDITY_MS,
-  leafAltNames,
+  LOCAL_TLS_NAMES,
   normalizeHostname,
+  type TlsNamePolicy,
 } from './tls-names.js';
 
 // The names and validity rules live in tls-names.ts so src/server/tls.ts can use them without this
@@ -24,8 +31,9 @@ export {
   CA_VALIDITY_MS,
   LEAF_BACKDATE_MS,
   LEAF_VALIDITY_MS,
-  leafAltNames,
+  LOCAL_TLS_NAMES,
   normalizeHostname,
+  TlsNamePolicy,
   type AltName,
 } from './tls-names.js';
 
@@ -62,10 +70,13 @@ export const publicKeyFromPem = (privateKeyPem: string): Promise<CryptoKey> =>
     ['verify'],
   );
 
-/** A self-signed CA certificate for `keys`, valid about ten years. */
+/**
+ * A self-signed CA certificate for `keys`, valid about ten years, that can vouch only for the names `options.names`
+ * permits (by default localhost, its subdomains and the loopback addresses) and can sign no other CA.
+ */
 export async function createCaCertificate(
   keys: CryptoKeyPair,
-  options: { commonName?: string; now?: Date } = {},
+  options: { commonName?: string; now?: Date; names?: TlsNamePolicy } = {},
 ): Promise<string> {
   const now = options.now ?? new Date();
   const commonName = options.commonName ?? `Kyanite Local CA ${randomBytes(4).toString('hex')}`;
@@ -77,7 +88,9 @@ export async function createCaCertificate(
     signingAlgorithm: ECDSA_SHA256,
     // No serialNumber: the library draws 16 random bytes and keeps the integer positive.
     extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
+      // Both critical, so a client that cannot enforce them must refuse the CA rather than ignore the limits.
+      new x509.Extension(BASIC_CONSTRAINTS_OID, true, basicConstraintsValue()),
+      new x509.Extension(NAME_CONSTRAINTS_OID, true, nameConstraintsValue(options.names ?? LOCAL_TLS_NAMES)),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
@@ -109,16 +122,20 @@ export async function loadCertificateAuthority(certPem: string, keyPem: string):
 /**
  * A TLS server certificate for `hostname` (a DNS name or IP literal, already normalized), signed
  * by `ca`, for the holder of `publicKey`. Valid one year from an hour ago, never past the CA.
+ * `options.names` must be the policy the CA was made with: it refuses names outside it, which no
+ * client would accept from this CA, and decides the leaf's alternative names.
  */
 export async function createLeafCertificate(
   ca: CertificateAuthority,
   publicKey: CryptoKey,
   hostname: string,
-  now = new Date(),
+  options: { now?: Date; names?: TlsNamePolicy } = {},
 ): Promise<string> {
+  const { now = new Date(), names = LOCAL_TLS_NAMES } = options;
   if (normalizeHostname(hostname) !== hostname) {
     throw new Error(`not a normalized host name or IP address: ${JSON.stringify(hostname)}`);
   }
+  if (!names.permits(hostname)) throw new Error(`the local CA cannot vouch for ${JSON.stringify(hostname)}`);
   const notAfter = Math.min(now.getTime() + LEAF_VALIDITY_MS, ca.cert.notAfter.getTime());
   const cert = await x509.X509CertificateGenerator.create({
     subject: [{ CN: [hostname] }],
@@ -133,7 +150,7 @@ export async function createLeafCertificate(
       // An ECDSA key only signs the handshake; keyEncipherment is an RSA key-transport notion.
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(leafAltNames(hostname)),
+      new x509.SubjectAlternativeNameExtension(names.leafAltNames(hostname)),
       new x509.AuthorityKeyIdentifierExtension(ca.keyId),
       await x509.SubjectKeyIdentifierExtension.create(publicKey),
     ],

@@ -109,12 +109,30 @@ export interface RoleDefinition {
   description: string;
   /** Data-plane permissions, in access-policy words; management-only roles grant none. */
   grants: Grants;
+  /** Management-plane (ARM) actions the role allows, with `*` wildcards, as Azure writes them. */
+  actions: readonly string[];
+  /** Actions taken back out of `actions`. */
+  notActions: readonly string[];
 }
 
+/** The management actions every Key Vault data role but the "User" ones carries: read the vaults, not change them. */
+const KEY_VAULT_READ_ACTIONS = [
+  'Microsoft.Authorization/*/read',
+  'Microsoft.Insights/alertRules/*',
+  'Microsoft.Resources/deployments/*',
+  'Microsoft.Resources/subscriptions/resourceGroups/read',
+  'Microsoft.Support/*',
+  'Microsoft.KeyVault/checkNameAvailability/read',
+  'Microsoft.KeyVault/deletedVaults/read',
+  'Microsoft.KeyVault/locations/*/read',
+  'Microsoft.KeyVault/vaults/*/read',
+  'Microsoft.KeyVault/operations/read',
+];
+
 /**
- * Azure's built-in roles with their real GUIDs (docs/identity.md says where they come from). The Key Vault data
- * roles carry grants; Owner, Contributor, Reader and Key Vault Contributor are known so that assignments of them
- * can be made, but they give no data access, as in Azure.
+ * Azure's built-in roles with their real GUIDs and actions (docs/identity.md says where they come from). The Key
+ * Vault data roles carry grants; Owner, Contributor, Reader and Key Vault Contributor manage resources through ARM
+ * but give no data access, as in Azure.
  */
 export const ROLE_DEFINITIONS: readonly RoleDefinition[] = [
   {
@@ -122,36 +140,48 @@ export const ROLE_DEFINITIONS: readonly RoleDefinition[] = [
     roleName: 'Key Vault Administrator',
     description: 'Perform all data plane operations on a key vault and all objects in it.',
     grants: { keys: 'all', secrets: 'all', certificates: 'all' },
+    actions: KEY_VAULT_READ_ACTIONS,
+    notActions: [],
   },
   {
     id: 'a4417e6f-fecd-4de8-b567-7b0420556985',
     roleName: 'Key Vault Certificates Officer',
     description: 'Perform any action on the certificates of a key vault, except manage permissions.',
     grants: { certificates: 'all' },
+    actions: KEY_VAULT_READ_ACTIONS,
+    notActions: [],
   },
   {
     id: 'db79e9a7-68ee-4b58-9aeb-b90e7c24fcba',
     roleName: 'Key Vault Certificate User',
     description: 'Read entire certificate contents including secret and key portion.',
     grants: { certificates: ['get', 'list'], secrets: ['get', 'list'], keys: ['get', 'list'] },
+    actions: [],
+    notActions: [],
   },
   {
     id: '14b46e9e-c2b7-41b4-b07b-48a6ebf60603',
     roleName: 'Key Vault Crypto Officer',
     description: 'Perform any action on the keys of a key vault, except manage permissions.',
     grants: { keys: 'all' },
+    actions: KEY_VAULT_READ_ACTIONS,
+    notActions: [],
   },
   {
     id: '12338af0-0e69-4776-bea7-57ae8d297424',
     roleName: 'Key Vault Crypto User',
     description: 'Perform cryptographic operations using keys.',
     grants: { keys: ['get', 'list', 'update', 'backup', 'encrypt', 'decrypt', 'wrapkey', 'unwrapkey', 'sign', 'verify'] },
+    actions: [],
+    notActions: [],
   },
   {
     id: 'e147488a-f6f5-4113-8e2d-b22465e65bf6',
     roleName: 'Key Vault Crypto Service Encryption User',
     description: 'Read metadata of keys and perform wrap/unwrap operations.',
     grants: { keys: ['get', 'list', 'wrapkey', 'unwrapkey'] },
+    actions: ['Microsoft.EventGrid/eventSubscriptions/write', 'Microsoft.EventGrid/eventSubscriptions/read', 'Microsoft.EventGrid/eventSubscriptions/delete'],
+    notActions: [],
   },
   {
     id: '21090545-7ca7-4776-b22c-e363652d74d2',
@@ -162,23 +192,76 @@ export const ROLE_DEFINITIONS: readonly RoleDefinition[] = [
       secrets: ['list'],
       certificates: ['get', 'list', 'getissuers', 'listissuers'],
     },
+    actions: KEY_VAULT_READ_ACTIONS,
+    notActions: [],
   },
   {
     id: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
     roleName: 'Key Vault Secrets Officer',
     description: 'Perform any action on the secrets of a key vault, except manage permissions.',
     grants: { secrets: 'all' },
+    actions: KEY_VAULT_READ_ACTIONS,
+    notActions: [],
   },
   {
     id: '4633458b-17de-408a-b874-0445c86b69e6',
     roleName: 'Key Vault Secrets User',
     description: 'Read secret contents.',
     grants: { secrets: ['get', 'list'] },
+    actions: [],
+    notActions: [],
   },
-  { id: 'f25e0fa2-a7c8-4377-a976-54943a77a395', roleName: 'Key Vault Contributor', description: 'Manage key vaults (management plane only).', grants: {} },
-  { id: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635', roleName: 'Owner', description: 'Grants full access to manage all resources.', grants: {} },
-  { id: 'b24988ac-6180-42a0-ab88-20f7382dd24c', roleName: 'Contributor', description: 'Grants full access to manage all resources, without assigning roles.', grants: {} },
-  { id: 'acdd72a7-3385-48ef-bd42-f606fba81ae7', roleName: 'Reader', description: 'View all resources, without making changes.', grants: {} },
+  {
+    id: 'f25e0fa2-a7c8-4377-a976-54943a77a395',
+    roleName: 'Key Vault Contributor',
+    description: 'Lets you manage key vaults, but not access to them.',
+    grants: {},
+    actions: [
+      'Microsoft.Authorization/*/read',
+      'Microsoft.Insights/alertRules/*',
+      'Microsoft.KeyVault/*',
+      'Microsoft.Resources/deployments/*',
+      'Microsoft.Resources/subscriptions/resourceGroups/read',
+      'Microsoft.Support/*',
+    ],
+    notActions: ['Microsoft.KeyVault/locations/deletedVaults/purge/action', 'Microsoft.KeyVault/hsmPools/*', 'Microsoft.KeyVault/managedHsms/*'],
+  },
+  {
+    id: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+    roleName: 'Owner',
+    description: 'Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.',
+    grants: {},
+    actions: ['*'],
+    notActions: [],
+  },
+  {
+    id: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+    roleName: 'Contributor',
+    description: 'Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC.',
+    grants: {},
+    actions: ['*'],
+    notActions: [
+      'Microsoft.Authorization/*/Delete',
+      'Microsoft.Authorization/*/Write',
+      'Microsoft.Authorization/elevateAccess/Action',
+      'Microsoft.Blueprint/blueprintAssignments/write',
+      'Microsoft.Blueprint/blueprintAssignments/delete',
+      'Microsoft.Compute/galleries/share/action',
+      'Microsoft.Purview/consents/write',
+      'Microsoft.Purview/consents/delete',
+      'Microsoft.Resources/deploymentStacks/manageDenySetting/action',
+      'Microsoft.Subscription/cancel/action',
+      'Microsoft.Subscription/enable/action',
+    ],
+  },
+  {
+    id: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+    roleName: 'Reader',
+    description: 'View all resources, but does not allow you to make any changes.',
+    grants: {},
+    actions: ['*/read'],
+    notActions: [],
+  },
 ];
 
 /** The role a definition id names: a bare GUID or any `.../roleDefinitions/<guid>` id. */
@@ -304,6 +387,32 @@ export function rbacAllows(
       scopeCovers(a.scope, resource) &&
       grantsIn(roleDefinitionOf(a.roleDefinitionId)?.grants[required.area], required.permission),
   );
+}
+
+/** An ARM action pattern (`*` matches any run of characters) against an action; both compare case-insensitively. */
+export function actionMatches(pattern: string, action: string): boolean {
+  const escaped = pattern.toLowerCase().split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('.*')}$`).test(action.toLowerCase());
+}
+
+/** Whether a role allows a management action: one of its actions matches, and none of its notActions. */
+export const roleAllowsAction = (role: RoleDefinition, action: string): boolean =>
+  role.actions.some((a) => actionMatches(a, action)) && !role.notActions.some((a) => actionMatches(a, action));
+
+/**
+ * ARM's check for a management operation: some role assignment of the principal, at the request's scope or above,
+ * whose role allows the action. Deny assignments and conditions are not modelled.
+ */
+export function managementAllows(assignments: readonly RoleAssignment[], principalId: string, action: string, scope: string): boolean {
+  return assignments.some((a) => {
+    const role = roleDefinitionOf(a.roleDefinitionId);
+    return role !== undefined && sameId(a.principalId, principalId) && scopeCovers(a.scope, scope) && roleAllowsAction(role, action);
+  });
+}
+
+/** Whether the principal holds any role assignment strictly below `scope`: ARM then filters a list there, not refuses it. */
+export function hasAssignmentWithin(assignments: readonly RoleAssignment[], principalId: string, scope: string): boolean {
+  return assignments.some((a) => sameId(a.principalId, principalId) && scopeCovers(scope, a.scope) && normalizeScope(a.scope) !== normalizeScope(scope));
 }
 
 const callerText = (c: Caller) => `appid=${c.appid};oid=${c.oid};iss=${c.iss}`;

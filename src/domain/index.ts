@@ -39,7 +39,7 @@ export function createDomain(store: Store, clock: Clock, options: DomainOptions 
     createLifecycle<CertificateBody>('certificate', store.objects, clock),
     keys,
     secrets,
-    createIssuerStore(store.settings, clock),
+    createIssuerStore(store.certificateDocuments, clock),
     backups,
     clock,
     { ...(options.selfSignedDelayMs !== undefined && { selfSignedDelayMs: options.selfSignedDelayMs }) },

@@ -10,6 +10,7 @@ export const ENC_ALGS = [
   'RSA-OAEP', 'RSA-OAEP-256', 'RSA1_5',
   'A128GCM', 'A192GCM', 'A256GCM', 'A128KW', 'A192KW', 'A256KW',
   'A128CBC', 'A192CBC', 'A256CBC', 'A128CBCPAD', 'A192CBCPAD', 'A256CBCPAD',
+  'CKM_AES_KEY_WRAP', 'CKM_AES_KEY_WRAP_PAD',
 ] as const;
 
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -25,6 +26,19 @@ export function defaultKeyOps(kty: string): KeyOp[] {
 }
 
 export const RSA_SIZES = [2048, 3072, 4096];
+
+/**
+ * The one RSA size rule, for keys created, imported and held by certificates. Any other modulus is refused as the
+ * service refuses a key size (docs/behaviour.md, "Keys"): beyond fidelity, a 16,384-bit key would block the event
+ * loop for ~300 ms on every sign.
+ */
+export function checkRsaKeySize(bits: number): void {
+  if (!RSA_SIZES.includes(bits)) {
+    throw new KeyVaultError(400, 'BadParameter', `Unsupported key size (${bits}). Supported sizes are [${RSA_SIZES.join(', ')}]`, {
+      inner: 'KeySizeNotSupported',
+    });
+  }
+}
 export const OCT_SIZES = [128, 192, 256];
 
 export function checkKeyOps(ops: unknown): KeyOp[] {

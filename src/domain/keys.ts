@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { decrypt, encAlgFitsKey, encrypt, unwrapKey, wrapKey, type EncAlg } from '../crypto/encrypt.js';
 import { CryptoError } from '../crypto/errors.js';
-import { generateEc, generateOct, keySize, publicJwk, validateImportJwk, type Curve, type PrivateJwk } from '../crypto/jwk.js';
+import { generateEc, generateOct, keyFamily, keySize, publicJwk, validateImportJwk, type Curve, type PrivateJwk } from '../crypto/jwk.js';
 import type { RsaKeyPool } from '../crypto/rsa-pool.js';
 import { algFitsKey, digestLength, signDigest, verifyDigest, type SignAlg } from '../crypto/sign.js';
 import type { SettingsStore } from '../store/settings.js';
@@ -15,7 +15,7 @@ import {
   CURVES,
   defaultKeyOps,
   OCT_SIZES,
-  RSA_SIZES,
+  checkRsaKeySize,
   type CryptoOperation,
   type KeyOp,
 } from './key-rules.js';
@@ -138,8 +138,10 @@ export function createKeyService(
     const kty = input.kty;
     if (kty === 'RSA' || kty === 'RSA-HSM') {
       const size = input.keySize ?? 2048;
-      if (!RSA_SIZES.includes(size)) throw badParameter(`Invalid key size ${size} for an RSA key: use 2048, 3072 or 4096.`);
-      const exponent = input.publicExponent ?? 65537;
+      checkRsaKeySize(size);
+      // 0 means "not set": the Azure SDK for Java (azure-security-keyvault-keys 4.11) sends public_exponent 0 with
+      // every RSA create that names none, and the service makes a 65537 key.
+      const exponent = input.publicExponent || 65537;
       if (exponent !== 3 && exponent !== 65537) throw badParameter(`Invalid public exponent ${exponent}: use 65537 (or 3).`);
       return { ...(await pool.take(size, exponent)), kty };
     }
@@ -195,6 +197,7 @@ export function createKeyService(
       } catch (err) {
         cryptoFailure(err);
       }
+      if (keyFamily(jwk.kty) === 'RSA') checkRsaKeySize(keySize(jwk));
       const given = input.key as { key_ops?: unknown };
       const base = jwk.kty.replace(/-HSM$/, '');
       const kty = (input.hsm ? `${base}-HSM` : jwk.kty) as PrivateJwk['kty'];

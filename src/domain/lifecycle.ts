@@ -120,6 +120,11 @@ export interface Lifecycle<B> {
   setMeta<M>(vault: VaultContext, name: string, meta: M | undefined): void;
   /** Drops soft-deleted objects whose scheduled purge date has passed. */
   sweep(): number;
+  /**
+   * Runs `work` as one transaction of the object store, which every kind shares: writes to several kinds (a
+   * certificate with its key and secret) all land or none does. `work` is synchronous; do async work before.
+   */
+  transaction<T>(work: () => T): T;
 }
 
 export function createLifecycle<B>(kind: Kind, store: ObjectStore, clock: Clock): Lifecycle<B> {
@@ -303,6 +308,7 @@ export function createLifecycle<B>(kind: Kind, store: ObjectStore, clock: Clock)
       store.setMeta(vault.name, kind, name, meta === undefined ? null : JSON.stringify(meta));
     },
     sweep: () => store.purgeExpired(now()),
+    transaction: (work) => store.transaction(work),
   };
   return lifecycle;
 }

@@ -4,7 +4,8 @@ import { accessPoliciesOfVault, type PolicyEntry } from './access.js';
 import { PEM, type PolicyInput } from './certificates/policy.js';
 import type { Domain } from './index.js';
 import type { AttributesInput, Tags } from './lifecycle.js';
-import { isValidVaultName, type VaultContext, type VaultProperties } from './vaults.js';
+import { applyVaultRules, VaultRuleError } from './vault-rules.js';
+import { DEFAULT_VAULT_PROPERTIES, isValidVaultName, type VaultContext, type VaultProperties } from './vaults.js';
 
 /**
  * Seed files and exports: one document shape that declares vaults and their objects. Applying a document is
@@ -245,8 +246,21 @@ function parseVault(raw: Json, at: string): SeedVault {
   const days = f.integer('softDeleteRetentionInDays');
   const purgeProtection = f.boolean('enablePurgeProtection');
   const rbac = f.boolean('enableRbacAuthorization');
-  if (days !== undefined && (days < 7 || days > 90)) f.fail("'softDeleteRetentionInDays' must be from 7 to 90");
-  if (purgeProtection && softDelete === false) f.fail('purge protection needs soft delete');
+  // The vault rules ARM applies, checked here on what the entry declares so that a bad file fails before anything
+  // is applied; a weakening of an existing vault is refused when the entry is applied (registry.save).
+  try {
+    applyVaultRules(
+      {
+        enableSoftDelete: softDelete ?? DEFAULT_VAULT_PROPERTIES.enableSoftDelete,
+        softDeleteRetentionInDays: days ?? DEFAULT_VAULT_PROPERTIES.softDeleteRetentionInDays,
+        enablePurgeProtection: purgeProtection ?? DEFAULT_VAULT_PROPERTIES.enablePurgeProtection,
+      },
+      undefined,
+    );
+  } catch (err) {
+    if (err instanceof VaultRuleError) f.fail(err.message);
+    throw err;
+  }
   if (softDelete !== undefined) vault.enableSoftDelete = softDelete;
   if (days !== undefined) vault.softDeleteRetentionInDays = days;
   if (purgeProtection !== undefined) vault.enablePurgeProtection = purgeProtection;
@@ -323,14 +337,20 @@ async function guard(at: string, work: () => Promise<Outcome> | Outcome): Promis
 function applyVault(domain: Domain, seed: SeedVault): Outcome {
   const existing = domain.vaults.findAny(seed.name);
   if (existing && existing.deletedAt !== null) throw new Error('the vault is deleted: recover or purge it first');
-  const vault = existing ? domain.vaults.find(seed.name)! : domain.vaults.ensure(seed.name);
   const declared: Partial<Pick<SeedVault, VaultSetting>> = {};
   for (const key of VAULT_SETTINGS) if (seed[key] !== undefined) Object.assign(declared, { [key]: seed[key] });
+  // A new vault is made with what the entry declares, as an ARM PUT creates one.
+  if (!existing) {
+    domain.vaults.ensure(seed.name, declared);
+    return 'created';
+  }
+  const vault = domain.vaults.find(seed.name)!;
   const next: VaultProperties = { ...vault.properties, ...declared };
-  if (next.enablePurgeProtection && !next.enableSoftDelete) throw new Error('purge protection needs soft delete');
   const changed = Object.entries(declared).some(([k, v]) => !same(vault.properties[k], v));
+  // A seed is like an ARM PUT: save refuses what the vault rules forbid (soft delete or purge protection turned off, a
+  // retention already fixed changed) with ARM's message.
   if (changed) domain.vaults.save(vault.name, next);
-  return !existing ? 'created' : changed ? 'updated' : 'unchanged';
+  return changed ? 'updated' : 'unchanged';
 }
 
 function applySecret(domain: Domain, ctx: VaultContext, entry: SeedSecret): Outcome {

@@ -3,6 +3,7 @@ import type { ResourceGroupRow } from '../store/vaults.js';
 import type { Clock } from './clock.js';
 import { toUnixSeconds } from './clock.js';
 import { vaultNotFound } from './errors.js';
+import { applyVaultRules, DEFAULT_RETENTION_DAYS } from './vault-rules.js';
 
 /**
  * The properties Kyanite keeps for a vault. The management plane stores the rest of what a client sends next to
@@ -95,7 +96,7 @@ export interface VaultContext {
 
 export const DEFAULT_VAULT_PROPERTIES: VaultProperties = {
   enableSoftDelete: true,
-  softDeleteRetentionInDays: 90,
+  softDeleteRetentionInDays: DEFAULT_RETENTION_DAYS,
   enablePurgeProtection: false,
 };
 
@@ -112,8 +113,13 @@ export interface VaultRegistry {
   find(name: string): Vault | undefined;
   /** The vault row whatever its state. */
   findAny(name: string): (Vault & { deletedAt: number | null; purgeAt: number | null }) | undefined;
-  /** Creates the vault with default properties unless it exists (used by --vault and the default vault). */
-  ensure(name: string): Vault;
+  /**
+   * Creates the vault with default properties, and `settings` over them, unless it exists (used by --vault, the
+   * default vault and seeds). Settings go in with the creation: a vault made without soft delete is not a vault
+   * that had it and turned it off.
+   */
+  ensure(name: string, settings?: Partial<VaultProperties>): Vault;
+  /** Creates or updates the vault; throws a VaultRuleError when the properties break a rule (src/domain/vault-rules.ts). */
   save(name: string, properties: VaultProperties): Vault;
   list(): Vault[];
   context(name: string, baseUrl: string): VaultContext;
@@ -208,7 +214,7 @@ export function createVaultRegistry(store: Store, clock: Clock): VaultRegistry {
       const row = store.vaults.get(name);
       return row ? { ...toVault(row), deletedAt: row.deleted_at, purgeAt: row.purge_at } : undefined;
     },
-    ensure(name) {
+    ensure(name, settings = {}) {
       const existing = registry.find(name);
       if (existing) return existing;
       return registry.save(name, {
@@ -217,15 +223,18 @@ export function createVaultRegistry(store: Store, clock: Clock): VaultRegistry {
         resourceGroup: DEFAULT_RESOURCE_GROUP,
         location: DEFAULT_LOCATION,
         tenantId: DEFAULT_TENANT_ID,
+        ...settings,
       });
     },
     save(name, properties) {
-      ensureGroup(placementOf(properties));
       const row = store.vaults.get(name);
+      // Every path that writes a vault comes here, so the rules hold on all of them.
+      const settled = applyVaultRules(properties, row && toVault(row).properties);
+      ensureGroup(placementOf(settled));
       store.vaults.upsert({
         name: row?.name ?? name,
         created: row?.created ?? toUnixSeconds(clock.now()),
-        properties: JSON.stringify(properties),
+        properties: JSON.stringify(settled),
         deleted_at: null,
         purge_at: null,
       });

@@ -4,17 +4,20 @@ import { randomUUID } from 'node:crypto';
  * Errors of the token service. They are not Key Vault errors: OAuth clients (MSAL, ADAL, azure-identity) read
  * `error` and `error_description` at the top level, so this plane renders its own bodies.
  *
- * Two shapes: Entra's for the client-credentials endpoints (`{error, error_description, error_codes, timestamp,
- * trace_id, correlation_id}`, the description ending with the trace lines), and the managed-identity endpoints'
- * terse `{error, error_description}` as IMDS answers it.
+ * Three shapes: Entra's for the client-credentials endpoints (`{error, error_description, error_codes, timestamp,
+ * trace_id, correlation_id}`, the description ending with the trace lines), the managed-identity endpoints' terse
+ * `{error, error_description}` as IMDS answers it, and App Service's `{statusCode, message, correlationId}` for an
+ * identity it cannot load.
  */
+export type ErrorShape = 'aad' | 'msi' | 'app-service';
+
 export class TokenServiceError extends Error {
   readonly status: number;
   readonly error: string;
   readonly codes: number[] | undefined;
-  readonly shape: 'aad' | 'msi';
+  readonly shape: ErrorShape;
 
-  constructor(status: number, error: string, description: string, options: { codes?: number[]; shape?: 'aad' | 'msi' } = {}) {
+  constructor(status: number, error: string, description: string, options: { codes?: number[]; shape?: ErrorShape } = {}) {
     super(description);
     this.name = 'TokenServiceError';
     this.status = status;
@@ -38,14 +41,21 @@ export interface MsiErrorBody {
   error_description: string;
 }
 
+export interface AppServiceErrorBody {
+  statusCode: number;
+  message: string;
+  correlationId: string;
+}
+
 /** Entra writes times as `2024-05-01 10:20:30Z`. */
 const aadTimestamp = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
 export function renderTokenServiceError(
   err: TokenServiceError,
   context: { nowMs: number; correlationId?: string | undefined },
-): AadErrorBody | MsiErrorBody {
+): AadErrorBody | MsiErrorBody | AppServiceErrorBody {
   if (err.shape === 'msi') return { error: err.error, error_description: err.message };
+  if (err.shape === 'app-service') return { statusCode: err.status, message: err.message, correlationId: context.correlationId ?? randomUUID() };
   const timestamp = aadTimestamp(context.nowMs);
   const traceId = randomUUID();
   const correlationId = context.correlationId ?? randomUUID();
@@ -114,3 +124,17 @@ export const assertionNotSupported = (): TokenServiceError =>
 
 export const msiError = (status: number, error: string, description: string): TokenServiceError =>
   new TokenServiceError(status, error, description, { shape: 'msi' });
+
+/** Which managed-identity endpoint answers: each says "no such identity" its own way. */
+export type ManagedIdentitySource = 'imds' | 'app-service' | 'cloud-shell';
+
+/**
+ * The identity asked for is not one this endpoint may issue. IMDS answers `400 {"error":"invalid_request",
+ * "error_description":"Identity not found"}` for an identity not assigned to the machine; App Service answers
+ * `400 {"statusCode":400,"message":"Unable to load the proper Managed Identity.","correlationId":…}`. Cloud Shell
+ * speaks IMDS's shape.
+ */
+export const identityNotFound = (source: ManagedIdentitySource): TokenServiceError =>
+  source === 'app-service'
+    ? new TokenServiceError(400, 'invalid_request', 'Unable to load the proper Managed Identity.', { shape: 'app-service' })
+    : msiError(400, 'invalid_request', 'Identity not found');

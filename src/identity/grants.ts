@@ -1,11 +1,13 @@
 import type { Clock } from '../domain/clock.js';
 import {
   assertionNotSupported,
+  identityNotFound,
   invalidSecret,
   missingClientCredential,
   missingParameter,
   msiError,
   unknownClient,
+  type ManagedIdentitySource,
   unsupportedGrantType,
   type TokenServiceError,
 } from './errors.js';
@@ -147,6 +149,8 @@ function issue(service: TokenService, host: string, flavor: TokenFlavor, tenantI
 
 export interface ManagedIdentityRequest {
   host: string;
+  /** The endpoint asked, which decides the shape of a refusal. */
+  source: ManagedIdentitySource;
   resource: string | undefined;
   selector: ManagedIdentitySelector;
 }
@@ -156,6 +160,7 @@ export function managedIdentityToken(service: TokenService, request: ManagedIden
   const audience = request.resource ? audienceFromScope(request.resource) : undefined;
   if (!audience) throw msiError(400, 'invalid_request', 'Required audience parameter not specified');
   const identity = service.principals.managedIdentity(request.selector);
+  if (!identity) throw identityNotFound(request.source);
   // Managed identity tokens are v1 tokens in Azure, issued by the tenant of the identity: ours.
   const { token, claims } = issue(service, request.host, 'v1', service.tenantId, audience, identity);
   return {

@@ -1,14 +1,24 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-/** A service principal the user declares (config), optionally with a secret for the strict mode. */
+/**
+ * An identity the user declares (config): a service principal, optionally with a secret for the strict mode, or a
+ * managed identity (`managedIdentity: true`, never a secret), which only the managed-identity endpoints issue.
+ */
 export interface Principal {
   clientId: string;
   secret?: string;
   objectId?: string;
   displayName?: string;
+  managedIdentity?: boolean;
+  /** A user-assigned managed identity's ARM id, by which callers may select it (msi_res_id, mi_res_id). */
+  resourceId?: string;
 }
 
-/** 'any': every client id and secret gets a token. 'strict': only declared client ids with their secret. */
+/**
+ * 'any': every client id and secret gets a token, every undeclared managed identity too. 'strict': only declared
+ * service principals with their secret, only declared managed identities. In both, the managed-identity endpoints
+ * never issue a declared service principal's identity: they need no secret, so that would skip its proof.
+ */
 export type PrincipalMode = 'any' | 'strict';
 
 /** Who a token is issued to. */
@@ -42,8 +52,13 @@ export interface PrincipalDirectory {
   find(clientId: string): Identity | undefined;
   /** Client credentials grant: checks the secret according to the mode. */
   authenticate(clientId: string, credential: ClientCredential): AuthenticationResult;
-  /** Managed identity: no secret (the endpoint's header is the proof); selects the identity the caller names. */
-  managedIdentity(selector: ManagedIdentitySelector): Identity;
+  /**
+   * Managed identity: no secret (the endpoint's header is the proof); selects the identity the caller names, or
+   * undefined when that identity cannot be issued here (a service principal's, or, in strict mode, undeclared).
+   */
+  managedIdentity(selector: ManagedIdentitySelector): Identity | undefined;
+  /** The object id tokens carry for this client id: the declared one, or the one derived from the client id. */
+  objectIdOf(clientId: string): string;
 }
 
 /** Client id of the system-assigned managed identity when the caller names none. */
@@ -77,27 +92,65 @@ export function secretsMatch(given: string, expected: string): boolean {
 
 export function createPrincipalDirectory(declared: readonly Principal[] = [], mode: PrincipalMode = 'any'): PrincipalDirectory {
   const byClientId = new Map<string, Principal>();
-  const byObjectId = new Map<string, Principal>();
   for (const p of declared) {
     if (!p.clientId) throw new Error('a declared principal needs a clientId');
     const key = p.clientId.toLowerCase();
     if (byClientId.has(key)) throw new Error(`principal '${p.clientId}' is declared twice`);
+    if (p.managedIdentity && p.secret !== undefined) throw new Error(`managed identity '${p.clientId}' cannot have a secret`);
     byClientId.set(key, p);
-    if (p.objectId) byObjectId.set(p.objectId.toLowerCase(), p);
   }
+  const all = [...byClientId.values()];
+  const effectiveObjectId = (p: Principal) => (p.objectId ?? objectIdFor(p.clientId)).toLowerCase();
+  const managed = all.filter((p) => p.managedIdentity);
+  // Every id a declared service principal answers to: its client id and the object id its tokens carry.
+  const servicePrincipalIds = new Set(all.filter((p) => !p.managedIdentity).flatMap((p) => [p.clientId.toLowerCase(), effectiveObjectId(p)]));
 
   const identityOf = (clientId: string, p: Principal | undefined): Identity => {
     const identity: Identity = { clientId: p?.clientId ?? clientId, objectId: p?.objectId ?? objectIdFor(clientId) };
     if (p?.displayName !== undefined) identity.displayName = p.displayName;
+    if (p?.resourceId !== undefined) identity.resourceId = p.resourceId;
     return identity;
   };
   const lookup = (clientId: string) => byClientId.get(clientId.toLowerCase());
+  const same = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
+
+  /** The declared managed identity the selector names, if any. */
+  const declaredManaged = (selector: ManagedIdentitySelector): Principal | undefined => {
+    if (selector.clientId) return managed.find((p) => same(selector.clientId, p.clientId));
+    if (selector.objectId) return managed.find((p) => same(selector.objectId, effectiveObjectId(p)));
+    if (selector.resourceId) return managed.find((p) => same(selector.resourceId, p.resourceId ?? ''));
+    return managed.find((p) => same(DEFAULT_MANAGED_IDENTITY_CLIENT_ID, p.clientId));
+  };
+
+  /** What --auth any has always issued for an identity nobody declared: one derived from what the caller names. */
+  const undeclaredManaged = (selector: ManagedIdentitySelector): Identity => {
+    if (selector.clientId) return identityOf(selector.clientId, undefined);
+    if (selector.objectId) {
+      // An undeclared object id still names one identity; give it a client id of its own, derived the same way.
+      return { clientId: uuidV5(`object:${selector.objectId.toLowerCase()}`), objectId: selector.objectId };
+    }
+    if (selector.resourceId) {
+      return { ...identityOf(uuidV5(`resource:${selector.resourceId.toLowerCase()}`), undefined), resourceId: selector.resourceId };
+    }
+    return identityOf(DEFAULT_MANAGED_IDENTITY_CLIENT_ID, undefined);
+  };
+
+  for (const p of managed) {
+    if (servicePrincipalIds.has(effectiveObjectId(p))) throw new Error(`managed identity '${p.clientId}' has the object id of a service principal`);
+  }
+
+  const isServicePrincipal = (identity: Identity) =>
+    servicePrincipalIds.has(identity.clientId.toLowerCase()) || servicePrincipalIds.has(identity.objectId.toLowerCase());
 
   return {
     mode,
     find(clientId) {
       const p = lookup(clientId);
       return p ? identityOf(clientId, p) : undefined;
+    },
+    objectIdOf(clientId) {
+      const p = lookup(clientId);
+      return p ? effectiveObjectId(p) : objectIdFor(clientId);
     },
     authenticate(clientId, credential) {
       const p = lookup(clientId);
@@ -109,23 +162,16 @@ export function createPrincipalDirectory(declared: readonly Principal[] = [], mo
       if (credential.secret === undefined) {
         return { ok: false, reason: credential.assertion === undefined ? 'missing-credential' : 'assertion-not-supported' };
       }
-      // A declared principal without a secret exists only to pin an object id; it cannot sign in with a secret.
+      // A declared principal without a secret (one that pins an object id, or a managed identity) cannot sign in with one.
       if (p.secret === undefined || !secretsMatch(credential.secret, p.secret)) return { ok: false, reason: 'invalid-secret' };
       return { ok: true, identity: identityOf(clientId, p) };
     },
     managedIdentity(selector) {
-      if (selector.clientId) return identityOf(selector.clientId, lookup(selector.clientId));
-      if (selector.objectId) {
-        const p = byObjectId.get(selector.objectId.toLowerCase());
-        if (p) return identityOf(p.clientId, p);
-        // An undeclared object id still names one identity; give it a client id of its own, derived the same way.
-        return { clientId: uuidV5(`object:${selector.objectId.toLowerCase()}`), objectId: selector.objectId };
-      }
-      if (selector.resourceId) {
-        const clientId = uuidV5(`resource:${selector.resourceId.toLowerCase()}`);
-        return { ...identityOf(clientId, lookup(clientId)), resourceId: selector.resourceId };
-      }
-      return identityOf(DEFAULT_MANAGED_IDENTITY_CLIENT_ID, lookup(DEFAULT_MANAGED_IDENTITY_CLIENT_ID));
+      const p = declaredManaged(selector);
+      if (p) return identityOf(p.clientId, p);
+      if (mode === 'strict') return undefined;
+      const identity = undeclaredManaged(selector);
+      return isServicePrincipal(identity) ? undefined : identity;
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { instanceDiscovery, openIdConfiguration } from './discovery.js';
-import { TokenServiceError, msiError, renderTokenServiceError } from './errors.js';
+import { TokenServiceError, msiError, renderTokenServiceError, type ManagedIdentitySource } from './errors.js';
 import { clientCredentialsToken, managedIdentityToken, type Params, type TokenService } from './grants.js';
 import type { TokenFlavor } from './jwt.js';
 import { secretsMatch, type ManagedIdentitySelector } from './principals.js';
@@ -158,14 +158,14 @@ export function identityRoutes(options: IdentityRoutesOptions): FastifyPluginAsy
     app.post<TenantRoute>('/adfs/oauth2/token', tokenRoute('adfs'));
 
     // --- managed identity ----------------------------------------------------------------------------------------
-    const miToken = (request: FastifyRequest, reply: FastifyReply, params: Params) => {
+    const miToken = (request: FastifyRequest, reply: FastifyReply, params: Params, source: ManagedIdentitySource) => {
       const selector = selectorOf(params);
-      return sendToken(reply, managedIdentityToken(service, { host: hostOf(request), resource: params.resource, selector }));
+      return sendToken(reply, managedIdentityToken(service, { host: hostOf(request), source, resource: params.resource, selector }));
     };
 
     const imds = async (request: FastifyRequest, reply: FastifyReply) => {
       if (!hasMetadataHeader(request)) throw msiError(400, 'invalid_request', 'Required metadata header not specified');
-      return miToken(request, reply, paramsOf(request.query));
+      return miToken(request, reply, paramsOf(request.query), 'imds');
     };
     app.get('/metadata/identity/oauth2/token', imds);
     // msal-node asks with a trailing slash.
@@ -179,13 +179,13 @@ export function identityRoutes(options: IdentityRoutesOptions): FastifyPluginAsy
       if (service.principals.mode === 'strict' && !secretsMatch(proof, identityHeader)) {
         throw msiError(401, 'unauthorized_client', 'The X-IDENTITY-HEADER value is not valid');
       }
-      return miToken(request, reply, paramsOf(request.query));
+      return miToken(request, reply, paramsOf(request.query), 'app-service');
     });
 
     // Cloud Shell (MSI_ENDPOINT without MSI_SECRET, used by `az login --identity`): a form post with Metadata: true.
     app.post('/msi/token', async (request, reply) => {
       if (!hasMetadataHeader(request)) throw msiError(400, 'invalid_request', 'Required metadata header not specified');
-      return miToken(request, reply, { ...paramsOf(request.query), ...paramsOf(request.body) });
+      return miToken(request, reply, { ...paramsOf(request.query), ...paramsOf(request.body) }, 'cloud-shell');
     });
   };
 }

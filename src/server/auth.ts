@@ -33,7 +33,7 @@ export function createAuthHook(check?: TokenCheck) {
   return function authenticate(request: FastifyRequest): void {
     const header = request.headers.authorization;
     const match = header ? BEARER.exec(header) : null;
-    if (!match) throw unauthorized(challengeHeader(parseHost(request.headers.host)));
+    if (!match) throw unauthorized(challengeHeader(parseHost(request.headers.host), request.headers['user-agent']));
     request.bearer = match[1]!;
     check?.(request.bearer, request);
   };
@@ -107,7 +107,7 @@ export function strictDataPlaneCheck(options: StrictAuthOptions, authorize: (req
   const check: TokenCheck = (token, request) => {
     const host = parseHost(request.headers.host);
     const refusal = verify(token, request, options, dataPlaneAudiences(host));
-    if (refusal) throw unauthorized(challengeHeader(host), dataPlaneMessage(refusal, host, options));
+    if (refusal) throw unauthorized(challengeHeader(host, request.headers['user-agent']), dataPlaneMessage(refusal, host, options));
   };
   check.authorize = authorize;
   return check;

@@ -1,6 +1,19 @@
 import type { RunningKyanite } from './kyanite.js';
 import { remoteAccessWarning } from './remote-access.js';
 
+/** Who strict mode lets in, and who may do anything: since nobody holds a permission by default, say so. */
+function strictLines(config: RunningKyanite['config']): string[] {
+  const declared = config.principals ?? [];
+  const managed = declared.filter((p) => p.managedIdentity).length;
+  const admins = config.adminPrincipals ?? [];
+  return [
+    `Declared: ${declared.length - managed} service principal(s), ${managed} managed identit${managed === 1 ? 'y' : 'ies'}`,
+    admins.length > 0
+      ? `Admins:    ${admins.join(', ')} (every permission on the pre-made vaults, Owner on ARM)`
+      : 'Admins:    none: declared identities hold no permission until granted (--admin-principal, access policies, roles)',
+  ];
+}
+
 /** What a person needs after start-up: where Kyanite listens, which vaults it serves and how to trust it. */
 export function banner(k: RunningKyanite): string {
   const { port, config } = k;
@@ -14,6 +27,7 @@ export function banner(k: RunningKyanite): string {
     ...vaults,
     '',
     `Auth mode: ${config.auth}    Data: ${config.inMemory ? 'in memory' : config.dataDir}`,
+    ...(config.auth === 'strict' ? strictLines(config) : []),
   ];
   const warning = remoteAccessWarning(config);
   if (warning) lines.push('', `WARNING: ${warning}`);

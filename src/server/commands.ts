@@ -22,9 +22,9 @@ export function trustLines(caPath: string): string {
     `export SSL_CERT_FILE=${caPath}`,
     '# Go (crypto/x509 on Linux) and .NET on Linux (OpenSSL) also read SSL_CERT_FILE; it replaces the system bundle,',
     '# so prefer `kyanite trust --install` when the same process also talks to public endpoints.',
-    '# Java: import into a truststore and point the JVM at it',
-    `keytool -importcert -noprompt -alias kyanite -file ${caPath} -keystore kyanite.jks -storepass changeit`,
-    'export JAVA_TOOL_OPTIONS="-Djavax.net.ssl.trustStore=$PWD/kyanite.jks -Djavax.net.ssl.trustStorePassword=changeit"',
+    '# Java (JDK HTTPS, the Azure SDK\'s Netty and OkHttp clients): import into a PKCS12 truststore, point the JVM at it',
+    `keytool -importcert -noprompt -alias kyanite -file ${caPath} -keystore kyanite-truststore.p12 -storetype PKCS12 -storepass changeit`,
+    'export JAVA_TOOL_OPTIONS="-Djavax.net.ssl.trustStore=$PWD/kyanite-truststore.p12 -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword=changeit"',
   ].join('\n');
 }
 
@@ -90,7 +90,12 @@ export async function runCommand(argv: string[], out: (text: string) => void): P
     const config = loadConfig(rest.filter((a) => a !== '--install'));
     process.umask(0o077);
     // Creates the CA on first use, exactly as `kyanite` would, so trust can be set up before the first start.
-    const tls = await loadTls({ dataDir: config.dataDir });
+    const tls = await loadTls({
+      dataDir: config.dataDir,
+      // The CA trust hands out must be the one `kyanite` with the same flags keeps, not one it would replace.
+      ...(config.tlsNames && { tlsNames: config.tlsNames }),
+      warn: (message) => process.stderr.write(`kyanite: warning: ${message}\n`),
+    });
     out(`${trustLines(tls.caPath!)}\n`);
     if (install) out(`${installCa(tls.caPath!)}\n`);
     return true;

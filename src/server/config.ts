@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Principal } from '../identity/index.js';
+import { parseTlsName } from '../crypto/tls-names.js';
+import { DEFAULT_MANAGED_IDENTITY_CLIENT_ID, type Principal } from '../identity/index.js';
 
 /**
  * Every setting is a flag and an environment variable KYANITE_<UPPER_SNAKE>; the flag wins. Invalid values stop
@@ -18,6 +19,11 @@ export interface Config {
   auth: AuthMode;
   cert?: string;
   key?: string;
+  /**
+   * Names, .suffixes, IP addresses and ranges the local CA may vouch for besides localhost, *.localhost and the
+   * loopback addresses (src/crypto/tls-names.ts); its name constraints list exactly these.
+   */
+  tlsNames?: string[];
   logLevel: string;
   /** Emulate the service's per-vault throttling; `throttleLimit` scales it (4000 = the service's numbers). */
   throttle?: boolean;
@@ -35,11 +41,14 @@ export interface Config {
   keyPool?: number;
   /** A seed file (JSON or YAML) of vaults and objects, applied idempotently at start (src/server/seed-file.ts). */
   seed?: string;
-  /** Service principals with secrets (--principal, --principals FILE): the only clients --auth strict signs in. */
+  /**
+   * Declared identities (--principal, --managed-identity, --principals FILE): service principals with secrets, the
+   * only clients --auth strict signs in, and managed identities (`managedIdentity: true`), the only ones it issues.
+   */
   principals?: Principal[];
   /**
-   * Client ids given full access policies on the pre-made vaults in --auth strict. Undefined means every declared
-   * principal and the system-assigned managed identity; an empty list means nobody.
+   * Client ids that administer --auth strict: full access policies on the pre-made vaults and Owner of every
+   * subscription. Undefined or empty means nobody: declaring a principal gives it no permission.
    */
   adminPrincipals?: string[];
   /** Answer clients beyond loopback under --auth any on a non-loopback --host (protected mode is off). */
@@ -78,14 +87,36 @@ export const FLAGS: readonly FlagSpec[] = [
     metavar: 'ID:SECRET[:OID]',
     help: 'declare a service principal (client id, secret, optional object id) for --auth strict (repeatable; env: comma-separated)',
   },
-  { flag: 'principals', type: 'string', default: '', metavar: 'FILE', help: 'JSON list of principals [{"clientId","secret","objectId"?,"displayName"?}]' },
+  {
+    flag: 'managed-identity',
+    type: 'string',
+    multiple: true,
+    default: '',
+    metavar: 'ID[:OID]',
+    help: 'declare a managed identity (client id, optional object id; "system" for the system-assigned one): the only ones --auth strict issues (repeatable; env: comma-separated)',
+  },
+  {
+    flag: 'principals',
+    type: 'string',
+    default: '',
+    metavar: 'FILE',
+    help: 'JSON list of principals [{"clientId","secret","objectId"?,"displayName"?}] and managed identities [{"clientId","managedIdentity":true,"objectId"?,"resourceId"?}]',
+  },
   {
     flag: 'admin-principal',
     type: 'string',
     multiple: true,
     default: '',
     metavar: 'CLIENT_ID',
-    help: 'client id given all permissions on the pre-made vaults in --auth strict (repeatable; "none"; default: every declared principal and the managed identity)',
+    help: 'client id given all permissions on the pre-made vaults and Owner of the subscriptions in --auth strict (repeatable; "system" = the system-assigned identity; default and "none": nobody)',
+  },
+  {
+    flag: 'tls-name',
+    type: 'string',
+    multiple: true,
+    default: '',
+    metavar: 'NAME',
+    help: 'also let the local CA vouch for NAME (and its subdomains), .SUFFIX, an IP address or a CIDR range; it vouches for localhost, *.localhost and loopback only otherwise (repeatable; env: comma-separated)',
   },
   { flag: 'cert', type: 'string', default: '', help: 'PEM certificate to serve instead of the local CA' },
   { flag: 'key', type: 'string', default: '', help: 'PEM private key for --cert' },
@@ -158,6 +189,15 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     return text === 'true' || text === '1';
   };
 
+  const tlsNames = list('tls-name') ?? [];
+  for (const name of tlsNames) {
+    try {
+      parseTlsName(name);
+    } catch (err) {
+      fail('tls-name', (err as Error).message);
+    }
+  }
+
   const cert = pick('cert');
   const key = pick('key');
   if ((cert && !key) || (!cert && key)) fail(cert ? 'key' : 'cert', '--cert and --key go together');
@@ -180,14 +220,25 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   const latencyMax = Number(latencyMatch![2] ?? latencyMatch![1]);
   if (latencyMax < latencyMin) fail('latency', `'${latencyText}': MAX is below MIN`);
 
-  const principals = [...principalsFile(pick('principals'), fail), ...(list('principal') ?? []).map((p) => parsePrincipal(p, fail))];
+  const principals = [
+    ...principalsFile(pick('principals'), fail),
+    ...(list('principal') ?? []).map((p) => parsePrincipal(p, fail)),
+    ...(list('managed-identity') ?? []).map((m) => parseManagedIdentity(m, fail)),
+  ];
   const seen = new Set<string>();
   for (const p of principals) {
-    if (seen.has(p.clientId.toLowerCase())) fail('principal', `'${p.clientId}' is declared twice`);
+    if (seen.has(p.clientId.toLowerCase())) fail(p.managedIdentity ? 'managed-identity' : 'principal', `'${p.clientId}' is declared twice`);
     seen.add(p.clientId.toLowerCase());
   }
   const admins = list('admin-principal');
-  const adminPrincipals = admins && (admins.length === 1 && admins[0]!.toLowerCase() === 'none' ? [] : admins);
+  const adminPrincipals =
+    admins && (admins.length === 1 && admins[0]!.toLowerCase() === 'none' ? [] : admins.map(systemIdentityAlias));
+  // Strict mode issues tokens to declared identities only, so an undeclared admin could never use its rights.
+  if (auth === 'strict') {
+    for (const id of adminPrincipals ?? []) {
+      if (!seen.has(id.toLowerCase())) fail('admin-principal', `'${id}' is not declared (--principal, --managed-identity or --principals)`);
+    }
+  }
 
   return {
     port,
@@ -199,6 +250,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     auth: auth as AuthMode,
     ...(cert && { cert }),
     ...(key && { key }),
+    ...(tlsNames.length > 0 && { tlsNames }),
     logLevel,
     ...(bool('throttle') && { throttle: true }),
     throttleLimit,
@@ -230,6 +282,18 @@ function parsePrincipal(text: string, fail: Fail): Principal {
   return { clientId, secret: rest };
 }
 
+/** `system` names the system-assigned managed identity: the one a caller gets when it names none. */
+const systemIdentityAlias = (id: string): string => (id.toLowerCase() === 'system' ? DEFAULT_MANAGED_IDENTITY_CLIENT_ID : id);
+
+/** `CLIENT_ID[:OBJECT_ID]` or `system`; a managed identity has no secret. */
+function parseManagedIdentity(text: string, fail: Fail): Principal {
+  const [clientId, objectId, ...rest] = text.split(':');
+  if (!clientId || rest.length > 0 || (objectId !== undefined && !GUID.test(objectId))) {
+    fail('managed-identity', `'${text}' is not CLIENT_ID[:OBJECT_ID] or system`);
+  }
+  return { clientId: systemIdentityAlias(clientId!), managedIdentity: true, ...(objectId && { objectId: objectId.toLowerCase() }) };
+}
+
 function principalsFile(file: string | undefined, fail: Fail): Principal[] {
   if (!file) return [];
   let parsed: unknown;
@@ -243,14 +307,20 @@ function principalsFile(file: string | undefined, fail: Fail): Principal[] {
     const p = raw as Record<string, unknown> | null;
     const where = `${file}[${i}]`;
     if (typeof p !== 'object' || p === null || typeof p.clientId !== 'string' || p.clientId === '') return fail('principals', `${where} needs a clientId`);
-    for (const k of ['secret', 'objectId', 'displayName'] as const) {
+    for (const k of ['secret', 'objectId', 'displayName', 'resourceId'] as const) {
       if (p[k] !== undefined && typeof p[k] !== 'string') fail('principals', `${where}.${k} must be a string`);
     }
+    if (p.managedIdentity !== undefined && typeof p.managedIdentity !== 'boolean') fail('principals', `${where}.managedIdentity must be true or false`);
     if (typeof p.objectId === 'string' && !GUID.test(p.objectId)) fail('principals', `${where}.objectId must be a GUID`);
-    const principal: Principal = { clientId: p.clientId };
+    const managedIdentity = p.managedIdentity === true;
+    if (managedIdentity && p.secret !== undefined) fail('principals', `${where} is a managed identity: it has no secret`);
+    if (!managedIdentity && p.resourceId !== undefined) fail('principals', `${where}.resourceId is for managed identities only`);
+    const principal: Principal = { clientId: managedIdentity ? systemIdentityAlias(p.clientId) : p.clientId };
+    if (managedIdentity) principal.managedIdentity = true;
     if (typeof p.secret === 'string') principal.secret = p.secret;
     if (typeof p.objectId === 'string') principal.objectId = p.objectId.toLowerCase();
     if (typeof p.displayName === 'string') principal.displayName = p.displayName;
+    if (typeof p.resourceId === 'string') principal.resourceId = p.resourceId;
     return principal;
   });
 }

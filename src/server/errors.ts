@@ -57,7 +57,7 @@ export function registerErrorHandlers(app: FastifyInstance): void {
   // client never fetches a token and shows the 404 instead (seen in the recordings' certificate sessions).
   app.setNotFoundHandler((request, reply) => {
     if (!/^Bearer\s+\S/i.test(request.headers.authorization ?? '')) {
-      return sendError(reply, unauthorized(challengeHeader(parseHost(request.headers.host))));
+      return sendError(reply, unauthorized(challengeHeader(parseHost(request.headers.host), request.headers['user-agent'])));
     }
     return sendError(reply, routeNotFound(request.method, request.url));
   });

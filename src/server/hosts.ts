@@ -48,8 +48,28 @@ export function challengeResource(host: HostInfo): string {
   return 'https://vault.azure.net';
 }
 
-/** The token authority the challenge points to: Kyanite's own token service on the port the client used. */
-export const challengeAuthority = (host: HostInfo): string => `https://${withPort('localhost', host.port)}`;
+/**
+ * The token authority the challenge points to: Kyanite's own token service on the port the client used. The path is
+ * "/" with no tenant, so credentials of any tenant accept it; the slash itself is needed because the Go SDK
+ * (azsecrets/azkeys/azcertificates via keyvault/internal 1.2.0) takes the tenant as the 4th "/"-separated part of
+ * the URL and panics when there is none.
+ */
+export const challengeAuthority = (host: HostInfo): string => `https://${withPort('localhost', host.port)}/`;
 
-export const challengeHeader = (host: HostInfo): string =>
-  `Bearer authorization="${challengeAuthority(host)}", resource="${challengeResource(host)}"`;
+/**
+ * The challenge's `authorization` URL. With no tenant in the path ("/"), JS, Python and Go clients ask for a token in
+ * the credential's own tenant (a GUID-tenant credential works as well as an `adfs` one). The Java SDK (azure-security-keyvault-* 4.x)
+ * reads the tenant as the path's first segment, fails on an authority without one, and refuses to replace an
+ * `adfs` credential's tenant with any other; `adfs` is also the only tenant its DefaultAzureCredential can use from
+ * environment variables (a GUID tenant triggers MSAL's instance discovery on the internet). So Java clients, known by
+ * the `azsdk-java-` product in the User-Agent every Azure SDK for Java pipeline sends, get `/adfs`, as Azure Stack Hub's AD FS
+ * Key Vaults send it (docs/clients/java.md).
+ */
+export function challengeAuthorization(host: HostInfo, userAgent?: string): string {
+  const authority = challengeAuthority(host);
+  // An application id set in the client options comes first: `myapp azsdk-java-azure-security-keyvault-secrets/4.11.1 (…)`.
+  return /(^|\s)azsdk-java-/i.test(userAgent ?? '') ? `${authority}adfs` : authority;
+}
+
+export const challengeHeader = (host: HostInfo, userAgent?: string): string =>
+  `Bearer authorization="${challengeAuthorization(host, userAgent)}", resource="${challengeResource(host)}"`;

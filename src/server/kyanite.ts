@@ -8,7 +8,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { loggerOptions } from './logger.js';
 import { planesFor } from './planes.js';
-import { loadTls } from './tls.js';
+import { listenAddressWarning, loadTls } from './tls.js';
 import { SERVICE_LIMIT } from './chaos.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { applySeed } from './seed-file.js';
@@ -53,12 +53,22 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     for (const name of config.vaults) if (!domain.vaults.findAny(name)) domain.vaults.ensure(name);
     if (config.seed) await applySeed(config.seed, domain);
 
+    // The logger comes with the app, after the TLS material it needs: warnings wait until it exists.
+    let log: FastifyInstance['log'] | undefined;
+    const waiting: string[] = [];
+    const warn = (message: string) => (log ? log.warn(message) : waiting.push(message));
     const tls = await loadTls({
       // --in-memory keeps no database file, but the CA stays in the data dir so the trust users set up holds.
       ...(!options.ephemeralTls && { dataDir: config.dataDir }),
       ...(config.cert && { certFile: config.cert }),
       ...(config.key && { keyFile: config.key }),
+      ...(config.tlsNames && { tlsNames: config.tlsNames }),
+      warn,
     });
+    if (tls.caPem !== undefined) {
+      const listening = listenAddressWarning(config.host, config.tlsNames);
+      if (listening !== undefined) warn(listening);
+    }
     const app = await buildApp({
       domain,
       logger: loggerOptions(config.logLevel),
@@ -80,6 +90,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         },
       }),
     });
+    log = app.log;
+    for (const message of waiting.splice(0)) log.warn(message);
     await app.listen({ port: config.port, host: config.host });
     const warning = remoteAccessWarning(config);
     if (warning) app.log.warn(warning);

@@ -1,15 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { armAuthorizer } from '../arm/authorization.js';
 import { armPlane } from '../arm/index.js';
 import { createRoleAssignments, grantAdmins } from '../domain/access.js';
 import type { Domain } from '../domain/index.js';
 import { DEFAULT_TENANT_ID } from '../domain/vaults.js';
 import {
-  DEFAULT_MANAGED_IDENTITY_CLIENT_ID,
   createPrincipalDirectory,
   identityRoutes,
   lazySigningKey,
   type Principal,
-  type PrincipalDirectory,
 } from '../identity/index.js';
 import type { Store } from '../store/index.js';
 import type { FastifyRequest } from 'fastify';
@@ -24,9 +23,9 @@ export interface PlaneOptions {
   store: Store;
   auth: AuthMode;
   tenantId?: string;
-  /** Principals that may sign in with a secret (the only ones in strict mode). */
+  /** Declared principals (with secrets) and managed identities: in strict mode the only identities issued. */
   principals?: readonly Principal[];
-  /** Client ids given every permission on `vaults` in strict mode; see Config.adminPrincipals for the default. */
+  /** Client ids given every permission on `vaults` and Owner of every subscription in strict mode; none by default. */
   adminPrincipals?: readonly string[];
   /** The pre-made vaults (default and --vault) that get the admin access policy in strict mode. */
   vaults?: readonly string[];
@@ -42,20 +41,14 @@ export interface Planes {
 }
 
 /**
- * In strict mode the pre-made vaults would refuse everyone (they have no access policies), so the admin principals
- * get an `all` entry in each: by default every declared principal and the system-assigned managed identity, which is
- * what a user who declares `--principal app:secret` expects to be able to use at once.
+ * In strict mode no identity holds a permission nobody gave it: the pre-made vaults get an `all` access policy
+ * entry for the admin principals (--admin-principal) and for no one else; declaring a principal grants nothing.
  */
-function adminObjectIds(options: PlaneOptions, principals: PrincipalDirectory): string[] {
-  const clientIds = options.adminPrincipals ?? [...(options.principals ?? []).map((p) => p.clientId), DEFAULT_MANAGED_IDENTITY_CLIENT_ID];
-  // The managed identity is not a declared principal; its object id comes from the same derivation the token uses.
-  return clientIds.map((id) => principals.find(id)?.objectId ?? principals.managedIdentity({ clientId: id }).objectId);
-}
-
-function seedAdminPolicies(options: PlaneOptions, objectIds: readonly string[], tenantId: string): void {
+function seedAdminPolicies(options: PlaneOptions, adminObjectIds: readonly string[], tenantId: string): void {
+  if (adminObjectIds.length === 0) return;
   for (const name of options.vaults ?? []) {
     const vault = options.domain.vaults.find(name);
-    const properties = vault && grantAdmins(vault, tenantId, objectIds, options.domain.clock);
+    const properties = vault && grantAdmins(vault, tenantId, adminObjectIds, options.domain.clock);
     if (vault && properties) options.domain.vaults.save(vault.name, properties);
   }
 }
@@ -72,15 +65,25 @@ export function createPlanes(options: PlaneOptions): Planes {
   const principals = createPrincipalDirectory(options.principals ?? [], options.auth);
   const roleAssignments = createRoleAssignments(options.store);
   const strict = options.auth === 'strict';
-  const admins = strict ? adminObjectIds(options, principals) : [];
-  if (strict) seedAdminPolicies(options, admins, tenantId);
+  // Admins are named by client id; policies and role checks speak object ids (declared, or derived as tokens do).
+  const adminObjectIds = (options.adminPrincipals ?? []).map((id) => principals.objectIdOf(id));
+  if (strict) seedAdminPolicies(options, adminObjectIds, tenantId);
 
   const plugins = [
     identityRoutes({ keys, clock, tenantId, principals }),
-    armPlane({ domain: options.domain, tenantId, roleAssignments, ...(strict && { tokenCheck: strictArmCheck({ keys, clock, tenantId }) }) }),
+    armPlane({
+      domain: options.domain,
+      tenantId,
+      roleAssignments,
+      objectIdOf: (clientId) => principals.objectIdOf(clientId),
+      ...(strict && {
+        tokenCheck: strictArmCheck({ keys, clock, tenantId }),
+        authorize: armAuthorizer({ assignments: roleAssignments, adminObjectIds }),
+      }),
+    }),
   ];
   if (!strict) return { plugins };
-  const adminSet = new Set(admins.map((oid) => oid.toLowerCase()));
+  const adminSet = new Set(adminObjectIds.map((oid) => oid.toLowerCase()));
   return {
     plugins,
     tokenCheck: strictDataPlaneCheck({ keys, clock, tenantId }, operationAuthorizer(options.domain.vaults, roleAssignments)),

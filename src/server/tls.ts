@@ -1,7 +1,10 @@
 /**
- * "TLS that just works": Kyanite keeps a local CA and signs a leaf for whatever host name a client
- * asks for in SNI, so localhost, 127.0.0.1, ::1, NAME.vault.localhost and a Docker service name all
- * verify once the CA is trusted (NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE, ...).
+ * "TLS that just works": Kyanite keeps a local CA and signs a leaf for each local host name a client
+ * asks for in SNI, so localhost, 127.0.0.1, ::1 and NAME.vault.localhost (and the names given with
+ * --tls-name, such as a Docker service name) verify once the CA is trusted (NODE_EXTRA_CA_CERTS,
+ * REQUESTS_CA_BUNDLE, ...). The CA itself carries name constraints for exactly those names
+ * (TlsNamePolicy), so trusting it vouches for nothing else; any other SNI name gets the localhost
+ * leaf, which does not verify for it.
  *
  * With a data dir the CA is kept in DIR/tls/ (ca.pem, ca-key.pem) so clients trust it once; without
  * one (--in-memory) it lives only as long as the process. `--cert/--key` bypass all of it.
@@ -13,9 +16,11 @@
  */
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { checkCaPair, isP256, leafAltNames, normalizeHostname, subjectAltNameText } from '../crypto/tls-names.js';
+import { caConstraintsProblem } from '../crypto/ca-extensions.js';
+import { checkCaPair, constraintText, isP256, normalizeHostname, subjectAltNameText, TlsNamePolicy } from '../crypto/tls-names.js';
 // Types only: erased from the output, so importing them loads nothing.
 import type { CertificateAuthority } from '../crypto/x509-tls.js';
 
@@ -71,7 +76,14 @@ export interface LoadTlsOptions {
   keyFile?: string;
   /** Bound of the per-name cache; defaults to TLS_CACHE_LIMIT. */
   cacheLimit?: number;
+  /** --tls-name values: names, .suffixes, addresses and ranges the CA may vouch for besides the local ones. */
+  tlsNames?: readonly string[];
+  /** Where to say what the user must act on (a replaced CA, a server name the CA cannot vouch for). */
+  warn?: (message: string) => void;
 }
+
+/** Distinct refused SNI names warned about; past this a client inventing names cannot flood the log. */
+const REFUSED_NAME_WARNINGS = 20;
 
 /**
  * A Map used as an LRU of promises: concurrent handshakes for one name share one issuance, entries
@@ -129,8 +141,10 @@ export async function loadTls(options: LoadTlsOptions): Promise<TlsMaterial> {
     }
     return loadGivenCertificate(certFile, keyFile);
   }
-  const local = options.dataDir === undefined ? await caInMemory() : await caOnDisk(options.dataDir);
-  return serveFromCa(local, options.cacheLimit ?? TLS_CACHE_LIMIT);
+  const names = new TlsNamePolicy(options.tlsNames);
+  const warn = options.warn ?? (() => {});
+  const local = options.dataDir === undefined ? await caInMemory(names) : await caOnDisk(options.dataDir, names, warn);
+  return serveFromCa(local, { limit: options.cacheLimit ?? TLS_CACHE_LIMIT, names, warn });
 }
 
 /** --cert/--key: the same certificate for every name, no CA, nothing to issue. */
@@ -175,14 +189,17 @@ interface LocalCa {
   localhost?: ReadyLeaf;
 }
 
-async function serveFromCa(local: LocalCa, limit: number): Promise<TlsMaterial> {
+async function serveFromCa(
+  local: LocalCa,
+  { limit, names, warn }: { limit: number; names: TlsNamePolicy; warn: (message: string) => void },
+): Promise<TlsMaterial> {
   const { caPem, caPath, leafKeyPem: keyPem } = local;
   let leafPublicKey: ReturnType<X509Tls['publicKeyFromPem']> | undefined;
   const sign = async (hostname: string): Promise<string> => {
     const library = await x509Tls();
     leafPublicKey ??= library.publicKeyFromPem(keyPem);
     const [ca, publicKey] = await Promise.all([local.authority(), leafPublicKey]);
-    return library.createLeafCertificate(ca, publicKey, hostname);
+    return library.createLeafCertificate(ca, publicKey, hostname, { names });
   };
   const leaves = new BoundedCache(
     async (hostname) => {
@@ -197,7 +214,19 @@ async function serveFromCa(local: LocalCa, limit: number): Promise<TlsMaterial> 
   const issue = async (hostname: string): Promise<{ certPem: string; keyPem: string }> => {
     const name = normalizeHostname(hostname);
     if (name === undefined) throw new Error(`not a host name or IP address: ${quoteName(hostname)}`);
+    if (!names.permits(name)) throw new Error(`the local CA cannot vouch for ${quoteName(name)}: ${addNameHint(name, names)}`);
     return { certPem: (await leaves.get(name)).certPem, keyPem };
+  };
+
+  const warned = new Set<string>();
+  /** The leaf a handshake for `name` gets: its own if the CA may vouch for it, else the localhost leaf. */
+  const leafFor = (name: string) => {
+    if (names.permits(name)) return leaves.get(name);
+    if (warned.size < REFUSED_NAME_WARNINGS && !warned.has(name)) {
+      warned.add(name);
+      warn(`TLS for server name ${quoteName(name)} gets the localhost certificate, which will not verify for it: ${addNameHint(name, names)}`);
+    }
+    return leaves.get('localhost');
   };
 
   const SNICallback: SniCallback = (servername, cb) => {
@@ -206,7 +235,7 @@ async function serveFromCa(local: LocalCa, limit: number): Promise<TlsMaterial> 
       cb(new Error(`refusing TLS for server name ${quoteName(servername)}: not a host name`));
       return;
     }
-    leaves.get(name).then(
+    leafFor(name).then(
       (leaf) => cb(null, leaf.context),
       (err: unknown) => cb(err instanceof Error ? err : new Error(messageOf(err))),
     );
@@ -224,19 +253,21 @@ async function serveFromCa(local: LocalCa, limit: number): Promise<TlsMaterial> 
 }
 
 /** --in-memory: a CA and a leaf key that live as long as the process. */
-async function caInMemory(): Promise<LocalCa> {
+async function caInMemory(names: TlsNamePolicy): Promise<LocalCa> {
   const library = await x509Tls();
-  const { ca } = await newCa(library);
+  const { ca } = await newCa(library, names);
   const leafKeyPem = library.privateKeyToPem((await library.generateKeyPair()).privateKey);
   return { caPem: ca.certPem, authority: () => Promise.resolve(ca), leafKeyPem };
 }
 
 /**
  * The CA and the `localhost` leaf from DIR/tls/, checked with node:crypto only. Whatever is
- * missing or no longer usable is made anew there: the CA on first start or once expired, the leaf
- * whenever it is not one this CA signed for the kept key with the names and life it should have.
+ * missing or no longer usable is made anew there: the CA on first start, once expired, or when
+ * its constraints are not exactly those of `names` (a CA made before Kyanite constrained it, or a
+ * changed --tls-name); the leaf whenever it is not one this CA signed for the kept key with the
+ * names and life it should have.
  */
-async function caOnDisk(dataDir: string): Promise<LocalCa> {
+async function caOnDisk(dataDir: string, names: TlsNamePolicy, warn: (message: string) => void): Promise<LocalCa> {
   const dir = join(dataDir, 'tls');
   const caPath = join(dir, 'ca.pem');
   const caKeyPath = join(dir, 'ca-key.pem');
@@ -249,11 +280,18 @@ async function caOnDisk(dataDir: string): Promise<LocalCa> {
   );
 
   let ca: { caPem: string; authority: () => Promise<CertificateAuthority> } | undefined;
+  /** Why the CA on disk is replaced, when it is one clients may trust. */
+  let replaced: string | undefined;
   if (caPem !== undefined && caKeyPem !== undefined) {
     const caCert = checkCa(dir, caPem, caKeyPem);
+    const problem = caConstraintsProblem(caCert.raw, names);
     // An expired CA is worthless to every client, so it is replaced like a missing one. Only the
     // end date counts: a clock that runs behind must not make Kyanite replace a CA clients trust.
-    if (Date.now() < Date.parse(caCert.validTo)) {
+    // A CA without the constraints is replaced with a new key too: whoever can read the old key
+    // could otherwise still make certificates for any site that clients trusting it accept.
+    if (problem !== undefined) {
+      replaced = `${caPath} (${caCert.subject}) ${problem}`;
+    } else if (Date.now() < Date.parse(caCert.validTo)) {
       const authority = once(async () => {
         const { loadCertificateAuthority } = await x509Tls();
         try {
@@ -262,7 +300,7 @@ async function caOnDisk(dataDir: string): Promise<LocalCa> {
           throw unusableCa(dir, err);
         }
       });
-      const localhost = readyLocalhostLeaf(caCert, leafPem, leafKeyPem);
+      const localhost = readyLocalhostLeaf(caCert, names, leafPem, leafKeyPem);
       // The common restart: CA and leaf as they were, and no certificate library loaded.
       if (localhost !== undefined && leafKeyPem !== undefined) {
         return { caPem, caPath, authority, leafKeyPem, localhost };
@@ -272,17 +310,27 @@ async function caOnDisk(dataDir: string): Promise<LocalCa> {
   }
 
   if (ca === undefined) {
-    const created = await newCa(await x509Tls());
-    // Key first, certificate last: a crash in between leaves no ca.pem, so the next start makes
-    // a new pair instead of finding a certificate whose key is missing.
+    const created = await newCa(await x509Tls(), names);
+    // The old certificate goes first, then the key, the certificate last: a crash in between leaves
+    // no ca.pem, so the next start makes a new pair instead of finding a certificate whose key is
+    // missing or another one.
+    await rm(caPath, { force: true });
     await writeAtomically(caKeyPath, created.keyPem, 0o600);
     // The certificate is public (users copy it into trust stores); the 0700 directory guards the key.
     await writeAtomically(caPath, created.ca.certPem, 0o644);
     ca = { caPem: created.ca.certPem, authority: () => Promise.resolve(created.ca) };
+    if (replaced !== undefined) {
+      warn(
+        `replaced the local CA: ${replaced}. The new CA in its place (key included) can vouch only for ` +
+          `${names.constraints.map(constraintText).join(', ')}. Clients that trusted the old one must trust the new ` +
+          `${caPath}: run \`kyanite trust\` again (\`kyanite trust --install\` overwrites an installed copy), and ` +
+          'remove the old CA from any other trust store it was added to.',
+      );
+    }
   }
   // A new CA always gets a new leaf too (the kept one cannot chain to it), and so does a kept CA
   // whose leaf failed a check: a new key with it, since the kept key may be what was wrong.
-  const leaf = await newLocalhostLeaf(ca.authority);
+  const leaf = await newLocalhostLeaf(ca.authority, names);
   // Same order as the CA: a crash in between leaves a certificate that does not fit the key, which
   // the next start notices and replaces.
   await writeAtomically(leafKeyPath, leaf.keyPem, 0o600);
@@ -310,10 +358,15 @@ const unusableCa = (dir: string, err: unknown): Error =>
 /**
  * The kept `localhost` leaf if it can be served as it is: signed by `ca`, for the kept key, valid
  * now and for longer than a cached leaf is kept, and naming exactly what a new leaf would name (so
- * a change to leafAltNames reaches leaves made before it). Undefined otherwise, also for files
- * that do not parse: a bad leaf is simply made again.
+ * a change to leafAltNames, or to the addresses given with --tls-name, reaches leaves made before
+ * it). Undefined otherwise, also for files that do not parse: a bad leaf is simply made again.
  */
-function readyLocalhostLeaf(ca: X509Certificate, certPem?: string, keyPem?: string): ReadyLeaf | undefined {
+function readyLocalhostLeaf(
+  ca: X509Certificate,
+  names: TlsNamePolicy,
+  certPem?: string,
+  keyPem?: string,
+): ReadyLeaf | undefined {
   if (certPem === undefined || keyPem === undefined) return undefined;
   try {
     const leaf = new X509Certificate(certPem);
@@ -327,7 +380,7 @@ function readyLocalhostLeaf(ca: X509Certificate, certPem?: string, keyPem?: stri
       leaf.checkPrivateKey(key) &&
       Date.parse(leaf.validFrom) <= now &&
       lastsLongEnough(notAfter, now) &&
-      leaf.subjectAltName === subjectAltNameText(leafAltNames('localhost'));
+      leaf.subjectAltName === subjectAltNameText(names.leafAltNames('localhost'));
     return ready ? { certPem, notAfter } : undefined;
   } catch {
     return undefined;
@@ -337,19 +390,20 @@ function readyLocalhostLeaf(ca: X509Certificate, certPem?: string, keyPem?: stri
 /** A fresh leaf key and a `localhost` leaf for it. */
 async function newLocalhostLeaf(
   authority: () => Promise<CertificateAuthority>,
+  names: TlsNamePolicy,
 ): Promise<{ keyPem: string; localhost: ReadyLeaf }> {
   const library = await x509Tls();
   const keys = await library.generateKeyPair();
-  const certPem = await library.createLeafCertificate(await authority(), keys.publicKey, 'localhost');
+  const certPem = await library.createLeafCertificate(await authority(), keys.publicKey, 'localhost', { names });
   const notAfter = Date.parse(new X509Certificate(certPem).validTo);
   return { keyPem: library.privateKeyToPem(keys.privateKey), localhost: { certPem, notAfter } };
 }
 
-async function newCa(library: X509Tls): Promise<{ ca: CertificateAuthority; keyPem: string }> {
+async function newCa(library: X509Tls, names: TlsNamePolicy): Promise<{ ca: CertificateAuthority; keyPem: string }> {
   const keys = await library.generateKeyPair();
   const keyPem = library.privateKeyToPem(keys.privateKey);
   // Parsed back through the loader, so a fresh CA and one read from disk are the same kind of object.
-  const ca = await library.loadCertificateAuthority(await library.createCaCertificate(keys), keyPem);
+  const ca = await library.loadCertificateAuthority(await library.createCaCertificate(keys, { names }), keyPem);
   return { ca, keyPem };
 }
 
@@ -386,6 +440,25 @@ async function writeAtomically(path: string, data: string, mode: number): Promis
 const chain = (leafPem: string, caPem: string): string => `${leafPem.trimEnd()}\n${caPem.trimEnd()}\n`;
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * A warning when Kyanite listens on one specific address that its CA may not vouch for: clients connecting to an IP
+ * address send no SNI, get the localhost leaf, and would fail verification with no hint on the server's side.
+ * Wildcard addresses (0.0.0.0, ::, the container's default) get none: clients there use names, and a name the CA may
+ * not vouch for is warned about at its first handshake.
+ */
+export function listenAddressWarning(host: string, tlsNames?: readonly string[]): string | undefined {
+  const address = normalizeHostname(host.replace(/^\[(.*)\]$/, '$1'));
+  if (address === undefined || isIP(address) === 0 || /^(0\.0\.0\.0|::)$/.test(address)) return undefined;
+  const names = new TlsNamePolicy(tlsNames);
+  if (names.permits(address)) return undefined;
+  return `listening on ${address}, an address clients will not verify the local CA's certificate for: ${addNameHint(address, names)}`;
+}
+
+/** What the user can do about a name the CA may not vouch for. */
+const addNameHint = (name: string, names: TlsNamePolicy): string =>
+  `the local CA vouches only for ${names.constraints.map(constraintText).join(', ')}; ` +
+  `start Kyanite with --tls-name ${name.length > 80 ? 'NAME' : name} if clients should reach it by that name`;
 
 /** A server name from the network, quoted and shortened for an error message. */
 const quoteName = (name: string): string => JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);

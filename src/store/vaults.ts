@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import type { CertificateDocumentStore } from './certificate-documents.js';
 import type { ObjectStore } from './objects.js';
 
 export interface VaultRow {
@@ -32,12 +33,16 @@ export interface VaultStore {
   upsert(row: VaultRow): void;
   markDeleted(name: string, deletedAt: number, purgeAt: number): void;
   recover(name: string): void;
-  /** Removes the vault and every object in it. */
+  /**
+   * Removes the vault and everything it holds: objects (live and deleted, with their versions and rotation policies),
+   * certificate issuers and contacts, and the role assignments scoped to the vault or to anything in it. Its access
+   * policies live in its row.
+   */
   purge(name: string): void;
   purgeExpired(nowSeconds: number): string[];
 }
 
-export function createVaultStore(db: Db, objects: ObjectStore): VaultStore {
+export function createVaultStore(db: Db, objects: ObjectStore, certificateDocuments: CertificateDocumentStore): VaultStore {
   const s = {
     get: db.prepare('SELECT * FROM vaults WHERE name = ?'),
     list: db.prepare('SELECT * FROM vaults ORDER BY name'),
@@ -59,9 +64,17 @@ export function createVaultStore(db: Db, objects: ObjectStore): VaultStore {
        ON CONFLICT (subscription, name) DO UPDATE SET tags = excluded.tags`,
     ),
     groupDelete: db.prepare('DELETE FROM resource_groups WHERE subscription = ? AND name = ?'),
+    // Vault names are global and hold no LIKE wildcards, so the provider path and the name find the vault's scopes
+    // in any subscription and group; scopes compare case-insensitively, as ARM ids do (and LIKE does for ASCII).
+    deleteAssignments: db.prepare(
+      `DELETE FROM role_assignments
+       WHERE scope LIKE '%/providers/Microsoft.KeyVault/vaults/' || @name OR scope LIKE '%/providers/Microsoft.KeyVault/vaults/' || @name || '/%'`,
+    ),
   };
   const purge = db.transaction((name: string) => {
     objects.deleteVault(name);
+    certificateDocuments.deleteVault(name);
+    s.deleteAssignments.run({ name });
     s.deleteVault.run(name);
   });
   return {

@@ -17,7 +17,7 @@ const present = fs.existsSync(AZ);
 if (!present) console.warn('arm.cli.test.ts skipped: /usr/bin/az is missing (apt-get install azure-cli)');
 
 /** Holds sitecustomize.py, which resolves *.localhost to 127.0.0.1 inside az. */
-const PYTHON_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'arm.python');
+const PYTHON_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/python');
 
 const TENANT = '00000000-0000-0000-0000-000000000000';
 
@@ -36,7 +36,7 @@ describe.skipIf(!present)('Debian azure-cli', () => {
       AZURE_CONFIG_DIR: path.join(dir, 'az'),
       REQUESTS_CA_BUNDLE: ca,
       SSL_CERT_FILE: ca,
-      ARM_CLOUD_METADATA_URL: `${server.k.url}/metadata/endpoints?api-version=2022-09-01`,
+      ARM_CLOUD_METADATA_URL: `${server.k.url}/metadata/endpoints?api-version=2019-05-01`,
       AZURE_CORE_COLLECT_TELEMETRY: 'false',
       AZURE_CORE_ONLY_SHOW_ERRORS: 'true',
       PYTHONPATH: PYTHON_DIR,

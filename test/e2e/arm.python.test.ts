@@ -10,7 +10,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 /**
  * The seed's management example on Debian's python3-azure (azure-mgmt-keyvault 10.1.0, azure-keyvault-secrets 4.7):
  * begin_create_or_update(...).result().properties.vault_uri, then SecretClient on that URI. Trust comes from
- * REQUESTS_CA_BUNDLE; *.localhost names resolve through arm.python/sitecustomize.py on PYTHONPATH, so the machine's
+ * REQUESTS_CA_BUNDLE; *.localhost names resolve through test/helpers/python/sitecustomize.py on PYTHONPATH, so the machine's
  * /etc/hosts stays untouched. The credential is a stand-in: any token is accepted in --auth any.
  */
 const SCRIPT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'arm.python');
@@ -43,7 +43,7 @@ describe.skipIf(!python)('the seed management example on Debian python3-azure', 
 
   it('creates a vault, uses it with SecretClient, deletes and purges it', async () => {
     const { stdout } = await promisify(execFile)(python!, [path.join(SCRIPT_DIR, 'seed.py')], {
-      env: { ...process.env, KYANITE_URL: server.k.url, REQUESTS_CA_BUNDLE: path.join(dir, 'ca.pem'), PYTHONPATH: SCRIPT_DIR },
+      env: { ...process.env, KYANITE_URL: server.k.url, REQUESTS_CA_BUNDLE: path.join(dir, 'ca.pem'), PYTHONPATH: path.join(SCRIPT_DIR, '../../helpers/python') },
       timeout: 60_000,
     });
     const out = JSON.parse(stdout.trim().split('\n').pop()!);

@@ -51,9 +51,15 @@ describe('kyanite command', () => {
     expect(res.status).toBe(0);
     const ca = path.join(dir, 'tls', 'ca.pem');
     expect(fs.existsSync(ca)).toBe(true);
-    for (const line of [`NODE_EXTRA_CA_CERTS=${ca}`, `REQUESTS_CA_BUNDLE=${ca}`, `SSL_CERT_FILE=${ca}`, 'keytool -importcert']) {
+    for (const line of [`NODE_EXTRA_CA_CERTS=${ca}`, `REQUESTS_CA_BUNDLE=${ca}`, `SSL_CERT_FILE=${ca}`]) {
       expect(res.stdout).toContain(line);
     }
+    // Java: the keytool import of this CA and the JVM flags that use its truststore (test/e2e/lang.java.test.ts runs them).
+    const lines = res.stdout.split('\n');
+    expect(lines).toContain(`keytool -importcert -noprompt -alias kyanite -file ${ca} -keystore kyanite-truststore.p12 -storetype PKCS12 -storepass changeit`);
+    expect(lines).toContain(
+      'export JAVA_TOOL_OPTIONS="-Djavax.net.ssl.trustStore=$PWD/kyanite-truststore.p12 -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword=changeit"',
+    );
   });
 
   it('refuses a bad flag with a message naming the flag and its variable', () => {

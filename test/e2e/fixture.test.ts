@@ -34,3 +34,19 @@ describe('the in-process fixture, used as a test suite would', () => {
     expect((await keys.createEcKey('fixture-key')).keyType).toBe('EC');
   });
 });
+
+describe("the fixture under auth: 'strict'", () => {
+  it('its credential is a declared admin principal; a forged token is refused', async () => {
+    const strict = await startKyanite({ auth: 'strict', vaults: ['orders'] });
+    try {
+      const client = new SecretClient(strict.vaultUrl('orders'), strict.credential, strict.clientOptions);
+      await client.setSecret('db-password', 'hunter2');
+      expect((await client.getSecret('db-password')).value).toBe('hunter2');
+      const forged = { getToken: async () => ({ token: 'not-a-kyanite-token', expiresOnTimestamp: Date.now() + 3600_000 }) };
+      const stranger = new SecretClient(strict.vaultUrl('orders'), forged, strict.clientOptions);
+      await expect(stranger.getSecret('db-password')).rejects.toMatchObject({ statusCode: 401 });
+    } finally {
+      await strict.stop();
+    }
+  });
+});

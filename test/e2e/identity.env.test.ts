@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TENANT_ID } from '../../src/domain/vaults.js';
-import { grantSecretsGetSet, withoutIdentityEnv } from '../helpers/identity.js';
+import { SYSTEM_MANAGED_IDENTITY, grantSecretsGetSet, withoutIdentityEnv } from '../helpers/identity.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -38,7 +38,7 @@ async function runChild(vars: Record<string, string>, secret: string): Promise<{
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ auth: 'strict', principals: [APP], adminPrincipals: [] });
+  server = await startTestServer({ auth: 'strict', principals: [APP, SYSTEM_MANAGED_IDENTITY] });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyanite-identity-env-'));
   caFile = path.join(dir, 'ca.pem');
   fs.writeFileSync(caFile, server.caPem);

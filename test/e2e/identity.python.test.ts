@@ -5,15 +5,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grantSecretsGetSet, pythonWith, withoutIdentityEnv } from '../helpers/identity.js';
+import { SYSTEM_MANAGED_IDENTITY, grantSecretsGetSet, pythonWith, withoutIdentityEnv } from '../helpers/identity.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
  * Debian's python3-azure (azure-identity 1.13.0b2, azure-keyvault-secrets 4.7) against --auth strict: each stock
  * credential gets a token from Kyanite and does a secret round trip on NAME.vault.localhost with challenge resource
- * verification on (the default). Trust: REQUESTS_CA_BUNDLE; names: arm.python/sitecustomize.py on PYTHONPATH.
+ * verification on (the default). Trust: REQUESTS_CA_BUNDLE; names: test/helpers/python/sitecustomize.py on PYTHONPATH.
  */
-const SITE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'arm.python');
+const SITE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/python');
 const APP = { clientId: 'e2e-python-app', secret: 'e2e-python-secret' };
 const IDENTITY_HEADER = 'kyanite';
 
@@ -54,7 +54,7 @@ describe.skipIf(!python)('Debian python3-azure credentials against --auth strict
   let dir: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ auth: 'strict', principals: [APP], adminPrincipals: [], vaults: ['default', 'kv-py'] });
+    server = await startTestServer({ auth: 'strict', principals: [APP, SYSTEM_MANAGED_IDENTITY], vaults: ['default', 'kv-py'] });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyanite-identity-py-'));
     fs.writeFileSync(path.join(dir, 'ca.pem'), server.caPem);
     grantSecretsGetSet(server, 'kv-py', [APP.clientId]);

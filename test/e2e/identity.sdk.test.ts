@@ -52,7 +52,13 @@ async function serve(app: FastifyInstance): Promise<number> {
       keys,
       clock,
       tenantId: TENANT,
-      principals: createPrincipalDirectory([{ clientId: 'app', secret: 'secret' }], 'strict'),
+      principals: createPrincipalDirectory(
+        [
+          { clientId: 'app', secret: 'secret' },
+          { clientId: DEFAULT_MANAGED_IDENTITY_CLIENT_ID, managedIdentity: true },
+        ],
+        'strict',
+      ),
       identityHeader: 'e2e-header',
     }),
   );
@@ -124,6 +130,9 @@ describe('@azure/identity against the token service', () => {
       expect(token.expiresOnTimestamp).toBeGreaterThan(Date.now() + 3000_000);
       expect(check(token.token, 'https://vault.azure.net')).toMatchObject({ appid: DEFAULT_MANAGED_IDENTITY_CLIENT_ID });
       expect(requested).toContain('GET /msi/token?api-version=2019-08-01&resource=https%3A%2F%2Fvault.azure.net');
+      // A declared service principal's client id gets App Service's answer for an identity it cannot load.
+      const impostor = new ManagedIdentityCredential({ clientId: 'app' });
+      await expect(impostor.getToken('https://vault.azure.net/.default')).rejects.toThrow(/Unable to load the proper Managed Identity/);
     } finally {
       for (const [name, value] of [['IDENTITY_ENDPOINT', saved.endpoint], ['IDENTITY_HEADER', saved.header]] as const) {
         if (value === undefined) delete process.env[name];

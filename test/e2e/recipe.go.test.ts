@@ -8,7 +8,7 @@ import { ClientSecretCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_IDENTITY_HEADER } from '../../src/identity/index.js';
-import { grantSecretsGetSet, withoutIdentityEnv } from '../helpers/identity.js';
+import { SYSTEM_MANAGED_IDENTITY, grantSecretsGetSet, withoutIdentityEnv } from '../helpers/identity.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -41,8 +41,7 @@ describe.skipIf(!!skipReason)('Go recipe: Debian Azure SDK for Go (track 1) agai
   beforeAll(async () => {
     server = await startTestServer({
       auth: 'strict',
-      principals: [APP],
-      adminPrincipals: [],
+      principals: [APP, SYSTEM_MANAGED_IDENTITY],
       vaults: ['default', 'kv-go'],
     });
     grantSecretsGetSet(server, 'kv-go', [APP.clientId]);

@@ -51,7 +51,7 @@ describe('legacy azure-keyvault 3.x KeyVaultClient (api-version 7.0)', () => {
     const versions = await c.getSecretVersions(vaultUri, 'legacy');
     expect(versions).toHaveLength(2);
     // The client answered the challenge the vault host sent.
-    expect(challenges[0]).toMatchObject({ authorization: `https://localhost:${server.port}`, resource: `https://vault.localhost:${server.port}` });
+    expect(challenges[0]).toMatchObject({ authorization: `https://localhost:${server.port}/`, resource: `https://vault.localhost:${server.port}` });
   });
 
   it('surfaces the service error code', async () => {

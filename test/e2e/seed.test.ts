@@ -300,6 +300,27 @@ describe('the kyanite command with --seed', () => {
     }
   });
 
+  it('refuses a seed that turns off purge protection the vault has, as an ARM PUT would, and leaves it on', async () => {
+    const dataDir = tmp();
+    const protectedVault = { vaults: [{ name: 'locked', enablePurgeProtection: true, secrets: [{ name: 's', value: 'v' }] }] };
+    const running = await boot({ inMemory: false, dataDir, seed: writeSeed(protectedVault) });
+    await running.stop();
+    const weaker = writeSeed({ vaults: [{ name: 'locked', enablePurgeProtection: false }] });
+    const refused = boot({ inMemory: false, dataDir, seed: weaker });
+    await expect(refused).rejects.toThrow(
+      `Invalid --seed file ${weaker}: vaults[0] (locked): The property "enablePurgeProtection" cannot be set to false. ` +
+        'Enabling purge protection for a vault is an irreversible action.',
+    );
+    // The vault still has purge protection: a deleted secret cannot be purged.
+    const again = await boot({ inMemory: false, dataDir, seed: writeSeed(protectedVault) });
+    try {
+      await (await again.secrets('locked').beginDeleteSecret('s')).pollUntilDone();
+      await expect(again.secrets('locked').purgeDeletedSecret('s')).rejects.toMatchObject({ statusCode: 403 });
+    } finally {
+      await again.stop();
+    }
+  });
+
   it('refuses a bad seed with a message naming the file and the entry', () => {
     const dir = tmp();
     const file = path.join(dir, 'bad.json');
@@ -317,6 +338,6 @@ describe('the kyanite command with --seed', () => {
     fs.writeFileSync(file, YAML.stringify({ vaults: [{ name: 'app', keys: [{ name: 'odd', kty: 'RSA', size: 1000 }] }] }));
     const res = spawnSync(process.execPath, [main, '--port', '0', '--in-memory', '--data-dir', dir, '--seed', file], { encoding: 'utf8' });
     expect(res.status).toBe(2);
-    expect(res.stderr).toContain(`${file}: vaults[0] (app).keys[0] (odd): Invalid key size 1000`);
+    expect(res.stderr).toContain(`${file}: vaults[0] (app).keys[0] (odd): Unsupported key size (1000). Supported sizes are [2048, 3072, 4096]`);
   });
 });

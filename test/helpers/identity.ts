@@ -5,6 +5,9 @@ import type { TestServer } from './server.js';
 
 /** Helpers of the identity e2e tests (JS and Python children against --auth strict). */
 
+/** The system-assigned managed identity, declared: --auth strict issues only declared managed identities. */
+export const SYSTEM_MANAGED_IDENTITY = { clientId: DEFAULT_MANAGED_IDENTITY_CLIENT_ID, managedIdentity: true } as const;
+
 /** The parent's environment without any Azure identity variable, so each child sets exactly its own. */
 export function withoutIdentityEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };

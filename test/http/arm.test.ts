@@ -145,6 +145,18 @@ describe('vaults: create, read, update', () => {
     }
   });
 
+  it('fixes the retention once set: a change is refused, the same value passes', async () => {
+    await createVault('kv-days', { softDeleteRetentionInDays: 30 });
+    const changed = await arm('PATCH', vaultPath('kv-days'), { properties: { softDeleteRetentionInDays: 60 } });
+    expect(changed.statusCode).toBe(400);
+    expect(changed.json().error).toEqual({
+      code: 'BadRequest',
+      message: `The property "softDeleteRetentionInDays" cannot be changed: a vault's retention period is fixed once set (30 days here).`,
+    });
+    expect((await arm('PUT', vaultPath('kv-days'), createBody({ softDeleteRetentionInDays: 30 }))).statusCode).toBe(200);
+    expect((await arm('GET', vaultPath('kv-days'))).json().properties).not.toHaveProperty('softDeleteRetentionFixed');
+  });
+
   it('refuses a name held by another group (409 VaultAlreadyExists) and a location change', async () => {
     await createVault('kv-taken');
     const other = await arm('PUT', vaultPath('kv-taken', 'rg2'), createBody());
@@ -309,6 +321,22 @@ describe('soft delete: one truth with the data plane', () => {
     expect((await dataPlane('kv-purge', 'GET', '/secrets/s1')).json().error.code).toBe('SecretNotFound');
   });
 
+  it('purges the certificate issuers and contacts with the vault; a recovered vault keeps them', async () => {
+    await createVault('kv-docs');
+    expect((await dataPlane('kv-docs', 'PUT', '/certificates/issuers/ca1', { provider: 'Test' })).statusCode).toBe(200);
+    expect((await dataPlane('kv-docs', 'PUT', '/certificates/contacts', { contacts: [{ email: 'a@example.com' }] })).statusCode).toBe(200);
+    const issuers = async () => (await dataPlane('kv-docs', 'GET', '/certificates/issuers')).json().value as Array<{ id: string }>;
+    await arm('DELETE', vaultPath('kv-docs'));
+    await arm('PUT', vaultPath('kv-docs'), { location: 'westeurope', properties: { createMode: 'recover' } });
+    expect(await issuers()).toHaveLength(1);
+    await arm('DELETE', vaultPath('kv-docs'));
+    expect((await arm('POST', `/subscriptions/${SUB}/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/kv-docs/purge`)).statusCode).toBe(200);
+    await createVault('kv-docs');
+    expect(await issuers()).toEqual([]);
+    expect((await dataPlane('kv-docs', 'GET', '/certificates/issuers/ca1')).json().error.code).toBe('CertificateIssuerNotFound');
+    expect((await dataPlane('kv-docs', 'GET', '/certificates/contacts')).json().error.code).toBe('ContactsNotFound');
+  });
+
   it('refuses to recover what is not deleted and to purge a purge-protected vault', async () => {
     expect((await arm('PUT', vaultPath('kv-ghost'), { location: 'westeurope', properties: { createMode: 'recover' } })).statusCode).toBe(404);
     await createVault('kv-prot', { enablePurgeProtection: true, softDeleteRetentionInDays: 7 });
@@ -397,7 +425,7 @@ describe('provider, metadata and Graph', () => {
     expect(hsms.json()).toEqual({ value: [] });
   });
 
-  it('answers cloud metadata in both shapes, without a token', async () => {
+  it('answers cloud metadata in the shape of each api-version, without a token', async () => {
     const get = (v: string) => t.app.inject({ method: 'GET', url: `//metadata/endpoints?api-version=${v}`, headers: { host: HOST } });
     const old = await get('2015-01-01');
     expect(old.statusCode).toBe(200);
@@ -407,13 +435,21 @@ describe('provider, metadata and Graph', () => {
       portalEndpoint: 'https://localhost:8443/',
       authentication: { loginEndpoint: 'https://localhost:8443/adfs', audiences: ['https://localhost:8443/'] },
     });
-    const list = (await get('2022-09-01')).json();
-    expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({
+    const cloud = {
+      name: 'Kyanite',
       resourceManager: 'https://localhost:8443/',
       microsoftGraphResourceId: 'https://localhost:8443/',
+      authentication: { loginEndpoint: 'https://localhost:8443/adfs', audiences: ['https://localhost:8443/'] },
       suffixes: { keyVaultDns: 'vault.localhost:8443' },
-    });
+    };
+    // 2019-05-01 up to 2022-09-01: the list of clouds (ARM_CLOUD_METADATA_URL); from 2022-09-01 the one cloud
+    // (`az cloud register --endpoint-resource-manager`, go-azure-sdk).
+    for (const v of ['2019-05-01', '2020-06-01']) {
+      const list = (await get(v)).json();
+      expect(list).toHaveLength(1);
+      expect(list[0]).toMatchObject(cloud);
+    }
+    for (const v of ['2022-09-01', '2023-11-01']) expect((await get(v)).json()).toMatchObject(cloud);
   });
 
   it('answers /v1.0/me from the token and service principals by app id', async () => {
@@ -448,7 +484,8 @@ describe('authentication and api-version', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('InvalidApiVersionParameter');
     expect(bad.json().error.message).toMatch(/^The api-version '2099-01-01' is invalid\. The supported versions are '2015-06-01,.*2026-02-01/);
-    for (const v of ['2015-06-01', '2018-02-14', '2024-11-01', '2025-05-01', '2018-02-14-preview']) {
+    // 2026-05-15: the version azure-mgmt-keyvault 14.1.0 (PyPI) sends for every call.
+    for (const v of ['2015-06-01', '2018-02-14', '2024-11-01', '2025-05-01', '2026-05-15', '2018-02-14-preview']) {
       expect((await arm('GET', vaultPath('default', 'kyanite'), undefined, { version: v })).statusCode).toBe(200);
     }
     expect((await arm('GET', '/subscriptions', undefined, { version: '2016-06-01' })).statusCode).toBe(200);

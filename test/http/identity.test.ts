@@ -21,9 +21,17 @@ const FORM = 'application/x-www-form-urlencoded;charset=utf-8';
 let store: Store;
 let keys: SigningKey;
 
+const USER_MI_RESOURCE = '/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/declared';
+
 async function buildApp(mode: PrincipalMode = 'any', appOptions: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(appOptions);
-  const principals = createPrincipalDirectory([{ clientId: 'declared-app', secret: 'right secret', objectId: 'pinned-oid' }], mode);
+  const principals = createPrincipalDirectory(
+    [
+      { clientId: 'declared-app', secret: 'right secret', objectId: 'pinned-oid' },
+      { clientId: 'declared-mi', managedIdentity: true, resourceId: USER_MI_RESOURCE },
+    ],
+    mode,
+  );
   await app.register(identityRoutes({ keys, clock: createClock(), tenantId: TENANT, principals }));
   // A data-plane look-alike registered beside the plugin must keep its paths.
   app.get('/secrets/:name/:version', async () => ({ plane: 'data' }));
@@ -288,9 +296,24 @@ describe('client credentials', () => {
       expectAadError(res, 400, 'unauthorized_client');
     });
 
+    it('issues only declared managed identities; the system-assigned one only when declared', async () => {
+      const imds = (query: string) =>
+        strict.inject({ method: 'GET', url: `/metadata/identity/oauth2/token?resource=r&${query}`, headers: { host: HOST, metadata: 'true' } });
+      const byClient = await imds('client_id=declared-mi');
+      expect(byClient.statusCode).toBe(200);
+      expect(claimsOf(json(byClient).access_token)).toMatchObject({ appid: 'declared-mi', oid: objectIdFor('declared-mi'), xms_mirid: USER_MI_RESOURCE });
+      expect((await imds(`msi_res_id=${encodeURIComponent(USER_MI_RESOURCE.toUpperCase())}`)).statusCode).toBe(200);
+      expect((await imds(`object_id=${objectIdFor('declared-mi')}`)).statusCode).toBe(200);
+      for (const query of ['', 'client_id=stranger-mi', `object_id=${objectIdFor('stranger-mi')}`, `msi_res_id=${encodeURIComponent(`${USER_MI_RESOURCE}2`)}`]) {
+        const res = await imds(query);
+        expect(res.statusCode, query).toBe(400);
+        expect(json(res)).toEqual({ error: 'invalid_request', error_description: 'Identity not found' });
+      }
+    });
+
     it('requires the configured X-IDENTITY-HEADER on /msi/token', async () => {
       const get = (value: string) =>
-        strict.inject({ method: 'GET', url: '/msi/token?api-version=2019-08-01&resource=r', headers: { host: HOST, 'x-identity-header': value } });
+        strict.inject({ method: 'GET', url: '/msi/token?api-version=2019-08-01&resource=r&client_id=declared-mi', headers: { host: HOST, 'x-identity-header': value } });
       expect((await get('kyanite')).statusCode).toBe(200);
       const wrong = await get('guess');
       expect(wrong.statusCode).toBe(401);
@@ -336,6 +359,34 @@ describe('managed identity', () => {
     const resId = '/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u1';
     const byRes = await imds(`resource=r&msi_res_id=${encodeURIComponent(resId)}`);
     expect(claimsOf(json(byRes).access_token).xms_mirid).toBe(resId);
+  });
+
+  it("never issues a declared service principal's identity, whatever the endpoint and selector", async () => {
+    const asks = ['client_id=declared-app', 'client_id=DECLARED-APP', 'object_id=pinned-oid', 'principal_id=pinned-oid', 'clientid=declared-app'];
+    for (const query of asks) {
+      const imdsRes = await imds(`resource=r&${query}`);
+      expect(imdsRes.statusCode, query).toBe(400);
+      expect(json(imdsRes), query).toEqual({ error: 'invalid_request', error_description: 'Identity not found' });
+
+      const appService = await inject({
+        method: 'GET',
+        url: `/msi/token?api-version=2019-08-01&resource=r&${query}`,
+        headers: { 'x-identity-header': 'anything', 'client-request-id': 'corr-mi' },
+      });
+      expect(appService.statusCode, query).toBe(400);
+      expect(json(appService), query).toEqual({ statusCode: 400, message: 'Unable to load the proper Managed Identity.', correlationId: 'corr-mi' });
+
+      const cloudShell = await inject({
+        method: 'POST',
+        url: '/msi/token',
+        headers: { metadata: 'true', 'content-type': FORM },
+        payload: `resource=r&${query}`,
+      });
+      expect(cloudShell.statusCode, query).toBe(400);
+      expect(json(cloudShell), query).toEqual({ error: 'invalid_request', error_description: 'Identity not found' });
+    }
+    // Declared managed identities keep their declaration in 'any' mode too.
+    expect(claimsOf(json(await imds('resource=r&client_id=declared-mi')).access_token)).toMatchObject({ xms_mirid: USER_MI_RESOURCE });
   });
 
   it('refuses IMDS without the Metadata header', async () => {

@@ -1,5 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPfx, createSelfSigned } from '../../src/crypto/certificates/index.js';
+import type { PrivateJwk } from '../../src/crypto/jwk.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
@@ -96,7 +98,68 @@ describe('malformed requests on the keys routes', () => {
     expect(res.statusCode).toBe(400);
   });
 
+  it('reads public_exponent 0 as unset (the Java SDK sends it): a 65537 key', async () => {
+    const res = await t.call('POST', '/keys/java-rsa/create', { kty: 'RSA', key_size: 2048, public_exponent: 0 });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().key.e).toBe('AQAB');
+  });
+
+  it('imports an EC key whose members carry a leading zero sign byte (the Java SDK\'s JsonWebKey.fromEc)', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const jwk = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'jwk' });
+    const signed = (b64: string) => Buffer.concat([Buffer.alloc(1), Buffer.from(b64, 'base64url')]).toString('base64url');
+    const res = await t.call('PUT', '/keys/java-ec', { key: { kty: 'EC', crv: 'P-384', x: jwk.x, y: signed(jwk.y!), d: signed(jwk.d!) } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().key.y).toBe(jwk.y);
+    const tooLong = await t.call('PUT', '/keys/java-ec2', { key: { kty: 'EC', crv: 'P-384', x: jwk.x, y: jwk.y, d: Buffer.concat([Buffer.from([1]), Buffer.from(jwk.d!, 'base64url')]).toString('base64url') } });
+    expect(tooLong.statusCode).toBe(400);
+  });
+
   it('stays up', async () => {
     expect((await t.call('GET', '/keys/rsa')).statusCode).toBe(200);
+  });
+});
+
+describe('RSA key sizes: 2048, 3072 and 4096 only, on every way a key comes in', () => {
+  const rsaJwk = (bits: number) => generateKeyPairSync('rsa', { modulusLength: bits }).privateKey.export({ format: 'jwk' });
+  const refusal = (bits: number) => ({
+    code: 'BadParameter',
+    message: `Unsupported key size (${bits}). Supported sizes are [2048, 3072, 4096]`,
+    innererror: { code: 'KeySizeNotSupported' },
+  });
+
+  // 1024 and 2304 bits stand for any size outside the three (a 16,384-bit key is refused the same way, but takes
+  // seconds to generate for the test); each sign with such a key would block the event loop.
+  it.each([1024, 2304])('refuses to import a %i-bit RSA key', async (bits) => {
+    const res = await t.call('PUT', `/keys/rsa${bits}`, { key: rsaJwk(bits) });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().error).toEqual(refusal(bits));
+    expect((await t.call('GET', `/keys/rsa${bits}`)).statusCode).toBe(404);
+  });
+
+  it('imports a 3072-bit RSA key', async () => {
+    const res = await t.call('PUT', '/keys/rsa3072', { key: rsaJwk(3072) });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(Buffer.from(res.json().key.n, 'base64url').length * 8).toBe(3072);
+  });
+
+  it('answers create and a certificate policy with the same rule', async () => {
+    const create = await t.call('POST', '/keys/k/create', { kty: 'RSA', key_size: 1024 });
+    expect(create.json().error).toEqual(refusal(1024));
+    const cert = await t.call('POST', '/certificates/c/create', {
+      policy: { key_props: { kty: 'RSA', key_size: 1024 }, x509_props: { subject: 'CN=c' }, issuer: { name: 'Self' } },
+    });
+    expect(cert.statusCode, cert.body).toBe(400);
+    expect(cert.json().error).toEqual(refusal(1024));
+  });
+
+  it('refuses a certificate import whose key has another size, leaving nothing behind', async () => {
+    const privateJwk = { ...(rsaJwk(1024) as PrivateJwk), kty: 'RSA' as const };
+    const { der } = await createSelfSigned({ privateJwk, subject: 'CN=small.example', validityMonths: 12 });
+    const value = (await createPfx({ privateJwk, certDer: der, chainDers: [] })).toString('base64');
+    const res = await t.call('POST', '/certificates/small/import', { value });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().error).toEqual(refusal(1024));
+    for (const path of ['/certificates/small', '/keys/small', '/secrets/small']) expect((await t.call('GET', path)).statusCode).toBe(404);
   });
 });

@@ -159,19 +159,32 @@ describe('the challenge and the api-version', () => {
   it('answers a request without a token with 401 and a challenge, and never performs it', async () => {
     const res = await t.app.inject({ method: 'PUT', url: '/secrets/x?api-version=7.5', headers: { host: 'kv1.vault.localhost:8443', 'content-type': 'application/json' } });
     expect(res.statusCode).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer authorization="https://localhost:8443", resource="https://vault.localhost:8443"');
+    expect(res.headers['www-authenticate']).toBe('Bearer authorization="https://localhost:8443/", resource="https://vault.localhost:8443"');
     expect(res.json().error.code).toBe('Unauthorized');
     const local = await t.app.inject({ method: 'GET', url: '/secrets/x?api-version=7.5', headers: { host: 'localhost:8443', authorization: 'Bearer ' } });
     expect(local.statusCode).toBe(401);
-    expect(local.headers['www-authenticate']).toBe('Bearer authorization="https://localhost:8443", resource="https://vault.azure.net"');
+    expect(local.headers['www-authenticate']).toBe('Bearer authorization="https://localhost:8443/", resource="https://vault.azure.net"');
     expect((await t.call('GET', '/secrets/x', undefined, { host: 'kv1.vault.localhost:8443' })).statusCode).toBe(404);
+  });
+
+  it('names the tenant adfs in the challenge to Azure SDK for Java clients, which need a tenant in the path', async () => {
+    const userAgent = 'azsdk-java-azure-security-keyvault-secrets/4.11.1 (17.0.15; Linux; 6.1)';
+    for (const url of ['/secrets/x?api-version=7.5', '/nothing-here?api-version=7.5']) {
+      const res = await t.app.inject({ method: 'GET', url, headers: { host: 'kv1.vault.localhost:8443', 'user-agent': userAgent } });
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer authorization="https://localhost:8443/adfs", resource="https://vault.localhost:8443"');
+    }
+    const withAppId = await t.app.inject({ method: 'GET', url: '/secrets/x?api-version=7.5', headers: { host: 'localhost:8443', 'user-agent': `orders-service ${userAgent}` } });
+    expect(withAppId.headers['www-authenticate']).toBe('Bearer authorization="https://localhost:8443/adfs", resource="https://vault.azure.net"');
+    const js = await t.app.inject({ method: 'GET', url: '/secrets/x?api-version=7.5', headers: { host: 'localhost:8443', 'user-agent': 'azsdk-js-keyvault-secrets/4.10.0' } });
+    expect(js.headers['www-authenticate']).toBe('Bearer authorization="https://localhost:8443/", resource="https://vault.azure.net"');
   });
 
   it('answers HEAD, which Key Vault does not define, like an unknown route: the challenge, then a 404', async () => {
     await t.call('PUT', '/secrets/headless', { value: 'v' });
     const anonymous = await t.app.inject({ method: 'HEAD', url: '/secrets/headless?api-version=7.5', headers: { host: 'localhost:8443' } });
     expect(anonymous.statusCode).toBe(401);
-    expect(anonymous.headers['www-authenticate']).toBe('Bearer authorization="https://localhost:8443", resource="https://vault.azure.net"');
+    expect(anonymous.headers['www-authenticate']).toBe('Bearer authorization="https://localhost:8443/", resource="https://vault.azure.net"');
     expect((await t.call('HEAD', '/secrets/headless')).statusCode).toBe(404);
   });
 

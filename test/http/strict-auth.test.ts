@@ -2,6 +2,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TENANT_ID } from '../../src/domain/vaults.js';
 import {
+  DEFAULT_MANAGED_IDENTITY_CLIENT_ID,
   generateSigningKeyJwk,
   issueAccessToken,
   loadSigningKey,
@@ -25,6 +26,12 @@ const SUB = DEFAULT_TENANT_ID; // the default subscription id is the same all-ze
 const ADMIN = { clientId: 'admin-app', secret: 'admin-secret' };
 const LIMITED = { clientId: 'limited-app', secret: 'limited-secret', objectId: '5b0c3f1e-2f43-4a7e-9d7c-0c1f4f0a9e11' };
 const MI_HEADER = 'kyanite';
+const SYSTEM_MI = { clientId: DEFAULT_MANAGED_IDENTITY_CLIENT_ID, managedIdentity: true };
+/** Identities that hold only the management roles the ARM tests give them. */
+const READER = { clientId: 'reader-app', secret: 'reader-secret', objectId: '5b0c3f1e-2f43-4a7e-9d7c-0c1f4f0a9e21' };
+const CONTRIBUTOR = { clientId: 'contributor-app', secret: 'contributor-secret', objectId: '5b0c3f1e-2f43-4a7e-9d7c-0c1f4f0a9e22' };
+const KV_CONTRIBUTOR = { clientId: 'kv-contributor-app', secret: 'kvc-secret', objectId: '5b0c3f1e-2f43-4a7e-9d7c-0c1f4f0a9e23' };
+const VAULT_OWNER = { clientId: 'vault-owner-app', secret: 'owner-secret', objectId: '5b0c3f1e-2f43-4a7e-9d7c-0c1f4f0a9e24' };
 
 let server: TestServer;
 let keys: SigningKey;
@@ -85,7 +92,7 @@ const armCall = (token: string, method: InjectOptions['method'], path: string, p
 const vaultPath = (name: string, group = 'rg-strict') => `/subscriptions/${SUB}/resourceGroups/${group}/providers/Microsoft.KeyVault/vaults/${name}`;
 
 beforeAll(async () => {
-  server = await startTestServer({ auth: 'strict', principals: [ADMIN, LIMITED], adminPrincipals: [ADMIN.clientId] });
+  server = await startTestServer({ auth: 'strict', principals: [ADMIN, LIMITED, SYSTEM_MI, READER, CONTRIBUTOR, KV_CONTRIBUTOR, VAULT_OWNER], adminPrincipals: [ADMIN.clientId] });
   keys = loadSigningKey(server.k.store.settings);
 });
 afterAll(async () => {
@@ -111,7 +118,7 @@ describe('strict mode: tokens on the data plane', () => {
   it.each(cases)('$name → 401 Unauthorized with the challenge', async ({ token, message }) => {
     const res = await dataCall(token(), 'GET', '/secrets');
     expect(res.statusCode).toBe(401);
-    expect(res.headers['www-authenticate']).toBe(`Bearer authorization="https://localhost:${PORT}", resource="https://vault.localhost:${PORT}"`);
+    expect(res.headers['www-authenticate']).toBe(`Bearer authorization="https://localhost:${PORT}/", resource="https://vault.localhost:${PORT}"`);
     expect(body(res).error.code).toBe('Unauthorized');
     expect(body(res).error.message).toMatch(message);
   });
@@ -148,7 +155,7 @@ describe('strict mode: tokens on the data plane', () => {
     });
   });
 
-  it('a managed identity token (strict header) works on the default vault, whose policy names it only when told', async () => {
+  it('a declared managed identity gets a token (strict header) but no permission nobody gave it', async () => {
     const res = await inject({
       method: 'GET',
       url: '/msi/token?api-version=2019-08-01&resource=https://vault.azure.net',
@@ -156,7 +163,7 @@ describe('strict mode: tokens on the data plane', () => {
     });
     expect(res.statusCode).toBe(200);
     const token = (JSON.parse(res.body) as { access_token: string }).access_token;
-    // adminPrincipals names only admin-app here, so the managed identity is refused by policy (not by token).
+    // adminPrincipals names only admin-app here: declaring the managed identity gave it nothing, so policy refuses it.
     const denied = await dataCall(token, 'GET', '/secrets', ARM);
     expect(denied.statusCode).toBe(403);
     expect(body(denied).error.innererror?.code).toBe('ForbiddenByPolicy');
@@ -423,6 +430,177 @@ describe('strict mode: RBAC vaults and role assignments', () => {
   });
 });
 
+describe('strict mode: ARM authorization (role assignments at subscription, group and vault scope)', () => {
+  const ROLES = {
+    owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+    contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+    reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+    kvContributor: 'f25e0fa2-a7c8-4377-a976-54943a77a395',
+  };
+  const roleId = (guid: string) => `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+  const assignmentAt = (scope: string, name: string) => `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
+  const SUB_SCOPE = `/subscriptions/${SUB}`;
+  const GROUP = 'rg-arm';
+  const GROUP_SCOPE = `${SUB_SCOPE}/resourceGroups/${GROUP}`;
+  const vaultBody = { location: 'westeurope', properties: { tenantId: DEFAULT_TENANT_ID, sku: { family: 'A', name: 'standard' }, accessPolicies: [] } };
+  const V = '2022-04-01';
+  let admin: string;
+  const armToken = (who: { clientId: string; secret: string }) => tokenFor(who, `https://localhost:${PORT}/`);
+
+  /** The service's AuthorizationFailed, word for word. */
+  const expectAuthorizationFailed = (res: LightMyRequestResponse, oid: string, action: string, scope: string) => {
+    expect(res.statusCode, res.body).toBe(403);
+    expect(body(res)).toEqual({
+      error: {
+        code: 'AuthorizationFailed',
+        message:
+          `The client '${oid}' with object id '${oid}' does not have authorization to perform action '${action}' over scope ` +
+          `'${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+      },
+    });
+  };
+
+  const assign = async (scope: string, name: string, role: string, principalId: string) => {
+    const res = await armCall(admin, 'PUT', assignmentAt(scope, name), { properties: { roleDefinitionId: roleId(role), principalId } }, V);
+    expect(res.statusCode, res.body).toBe(201);
+  };
+
+  beforeAll(async () => {
+    admin = await armToken(ADMIN);
+    // The admin principal is Owner of the subscription: it makes the group, a vault in it, and the assignments.
+    expect((await armCall(admin, 'PUT', GROUP_SCOPE, { location: 'westeurope' }, '2022-09-01')).statusCode).toBe(201);
+    expect((await armCall(admin, 'PUT', vaultPath('kv-arm', GROUP), vaultBody)).statusCode).toBe(201);
+    await assign(SUB_SCOPE, '1a2b3c4d-0000-4000-8000-000000000001', ROLES.reader, READER.objectId);
+    await assign(GROUP_SCOPE, '1a2b3c4d-0000-4000-8000-000000000002', ROLES.contributor, CONTRIBUTOR.objectId);
+    await assign(SUB_SCOPE, '1a2b3c4d-0000-4000-8000-000000000003', ROLES.kvContributor, KV_CONTRIBUTOR.objectId);
+    await assign(vaultPath('kv-arm', GROUP), '1a2b3c4d-0000-4000-8000-000000000004', ROLES.owner, VAULT_OWNER.objectId);
+  });
+
+  it('a valid token without a role cannot add itself to a vault\'s access policies, nor make itself Owner', async () => {
+    const limited = await armToken(LIMITED);
+    const addPath = `${vaultPath('kv-arm', GROUP)}/accessPolicies/add`;
+    const add = await armCall(limited, 'PUT', addPath, {
+      properties: { accessPolicies: [{ tenantId: DEFAULT_TENANT_ID, objectId: LIMITED.objectId, permissions: { secrets: ['all'] } }] },
+    });
+    expectAuthorizationFailed(add, LIMITED.objectId, 'Microsoft.KeyVault/vaults/accessPolicies/write', addPath);
+    const selfOwner = assignmentAt(SUB_SCOPE, '1a2b3c4d-0000-4000-8000-0000000000ff');
+    const own = await armCall(limited, 'PUT', selfOwner, { properties: { roleDefinitionId: roleId(ROLES.owner), principalId: LIMITED.objectId } }, V);
+    expectAuthorizationFailed(own, LIMITED.objectId, 'Microsoft.Authorization/roleAssignments/write', selfOwner);
+    expectAuthorizationFailed(await armCall(limited, 'GET', vaultPath('kv-arm', GROUP)), LIMITED.objectId, 'Microsoft.KeyVault/vaults/read', vaultPath('kv-arm', GROUP));
+    const names = `${SUB_SCOPE}/providers/Microsoft.KeyVault/checkNameAvailability`;
+    const check = await armCall(limited, 'POST', names, { name: 'kv-free', type: 'Microsoft.KeyVault/vaults' });
+    expectAuthorizationFailed(check, LIMITED.objectId, 'Microsoft.KeyVault/checkNameAvailability/read', names);
+    // What any signed-in caller may read: its subscriptions, its tenants, the provider's operations.
+    expect((await armCall(limited, 'GET', '/subscriptions', undefined, '2022-12-01')).statusCode).toBe(200);
+    expect((await armCall(limited, 'GET', '/tenants', undefined, '2022-12-01')).statusCode).toBe(200);
+    expect((await armCall(limited, 'GET', '/providers/Microsoft.KeyVault/operations')).statusCode).toBe(200);
+    // Nothing was written.
+    const vault = server.k.domain.vaults.find('kv-arm')!;
+    expect(vault.properties['accessPolicies']).toEqual([]);
+  });
+
+  it('Reader at the subscription reads everything and writes nothing', async () => {
+    const reader = await armToken(READER);
+    expect((await armCall(reader, 'GET', vaultPath('kv-arm', GROUP))).statusCode).toBe(200);
+    expect((await armCall(reader, 'GET', `${SUB_SCOPE}/resourcegroups`, undefined, '2022-09-01')).statusCode).toBe(200);
+    expect((await armCall(reader, 'GET', `${GROUP_SCOPE}/providers/Microsoft.Authorization/roleAssignments`, undefined, V)).statusCode).toBe(200);
+    const check = await armCall(reader, 'POST', `${SUB_SCOPE}/providers/Microsoft.KeyVault/checkNameAvailability`, { name: 'kv-free', type: 'Microsoft.KeyVault/vaults' });
+    expect(check.statusCode).toBe(200);
+    expectAuthorizationFailed(await armCall(reader, 'PUT', vaultPath('kv-reader', GROUP), vaultBody), READER.objectId, 'Microsoft.KeyVault/vaults/write', vaultPath('kv-reader', GROUP));
+    expectAuthorizationFailed(await armCall(reader, 'DELETE', GROUP_SCOPE, undefined, '2022-09-01'), READER.objectId, 'Microsoft.Resources/subscriptions/resourceGroups/delete', GROUP_SCOPE);
+  });
+
+  it('Contributor at the group manages its vaults and their access policies, not role assignments, not other groups', async () => {
+    const contributor = await armToken(CONTRIBUTOR);
+    expect((await armCall(contributor, 'PUT', vaultPath('kv-contrib', GROUP), vaultBody)).statusCode).toBe(201);
+    const add = await armCall(contributor, 'PUT', `${vaultPath('kv-contrib', GROUP)}/accessPolicies/add`, {
+      properties: { accessPolicies: [{ tenantId: DEFAULT_TENANT_ID, objectId: CONTRIBUTOR.objectId, permissions: { secrets: ['get'] } }] },
+    });
+    expect(add.statusCode, add.body).toBe(200);
+    const elsewhere = vaultPath('kv-contrib2', 'rg-other');
+    expectAuthorizationFailed(await armCall(contributor, 'PUT', elsewhere, vaultBody), CONTRIBUTOR.objectId, 'Microsoft.KeyVault/vaults/write', elsewhere);
+    const grant = assignmentAt(GROUP_SCOPE, '1a2b3c4d-0000-4000-8000-000000000010');
+    const res = await armCall(contributor, 'PUT', grant, { properties: { roleDefinitionId: roleId(ROLES.reader), principalId: LIMITED.objectId } }, V);
+    expectAuthorizationFailed(res, CONTRIBUTOR.objectId, 'Microsoft.Authorization/roleAssignments/write', grant);
+    expect((await armCall(contributor, 'DELETE', vaultPath('kv-contrib', GROUP))).statusCode).toBe(200);
+  });
+
+  it('an encoded slash or dot segment cannot stretch a scope: rg%2F..%2Fother is refused, not judged under rg', async () => {
+    const contributor = await armToken(CONTRIBUTOR);
+    for (const group of [`${GROUP}%2F..%2Frg-other`, `${GROUP}%2Fx`]) {
+      const res = await armCall(contributor, 'PUT', vaultPath('kv-escape', group), vaultBody);
+      expect(res.statusCode, group).toBe(400);
+      expect(body(res).error.code).toBe('BadRequest');
+    }
+    expect(server.k.domain.vaults.find('kv-escape')).toBeUndefined();
+  });
+
+  it('Key Vault Contributor manages vaults but cannot purge them, assign roles, or read their objects', async () => {
+    const kvc = await armToken(KV_CONTRIBUTOR);
+    expect((await armCall(kvc, 'PUT', vaultPath('kv-kvc', GROUP), vaultBody)).statusCode).toBe(201);
+    // The management role gives no data access: the vault's (empty) access policies decide.
+    const data = await dataCall(await tokenFor(KV_CONTRIBUTOR, `https://vault.localhost:${PORT}`), 'GET', '/secrets', `kv-kvc.vault.localhost:${PORT}`);
+    expect(data.statusCode).toBe(403);
+    expect(body(data).error.innererror?.code).toBe('ForbiddenByPolicy');
+    expect((await armCall(kvc, 'DELETE', vaultPath('kv-kvc', GROUP))).statusCode).toBe(200);
+    const purge = `${SUB_SCOPE}/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/kv-kvc/purge`;
+    expectAuthorizationFailed(await armCall(kvc, 'POST', purge), KV_CONTRIBUTOR.objectId, 'Microsoft.KeyVault/locations/deletedVaults/purge/action', purge);
+    const grant = assignmentAt(vaultPath('kv-arm', GROUP), '1a2b3c4d-0000-4000-8000-000000000011');
+    const res = await armCall(kvc, 'PUT', grant, { properties: { roleDefinitionId: roleId(ROLES.reader), principalId: LIMITED.objectId } }, V);
+    expectAuthorizationFailed(res, KV_CONTRIBUTOR.objectId, 'Microsoft.Authorization/roleAssignments/write', grant);
+    expect((await armCall(admin, 'POST', purge)).statusCode).toBe(200);
+  });
+
+  it('Owner at a vault assigns roles on that vault only', async () => {
+    const owner = await armToken(VAULT_OWNER);
+    const atVault = assignmentAt(vaultPath('kv-arm', GROUP), '1a2b3c4d-0000-4000-8000-000000000012');
+    const ok = await armCall(owner, 'PUT', atVault, { properties: { roleDefinitionId: roleId(ROLES.reader), principalId: LIMITED.objectId } }, V);
+    expect(ok.statusCode, ok.body).toBe(201);
+    const atGroup = assignmentAt(GROUP_SCOPE, '1a2b3c4d-0000-4000-8000-000000000013');
+    const res = await armCall(owner, 'PUT', atGroup, { properties: { roleDefinitionId: roleId(ROLES.reader), principalId: LIMITED.objectId } }, V);
+    expectAuthorizationFailed(res, VAULT_OWNER.objectId, 'Microsoft.Authorization/roleAssignments/write', atGroup);
+    // The Reader assignment at the vault now lets LIMITED read that vault, and nothing beside it.
+    const limited = await armToken(LIMITED);
+    expect((await armCall(limited, 'GET', vaultPath('kv-arm', GROUP))).statusCode).toBe(200);
+    expect((await armCall(limited, 'GET', GROUP_SCOPE, undefined, '2022-09-01')).statusCode).toBe(403);
+  });
+
+  it('a list above the caller\'s roles shows what those roles may read; with no role below it, it is refused', async () => {
+    const names = async (token: string, path: string, version = '2023-07-01') => {
+      const res = await armCall(token, 'GET', path, undefined, version);
+      expect(res.statusCode, res.body).toBe(200);
+      return (JSON.parse(res.body) as { value: { name: string }[] }).value.map((v) => v.name).sort();
+    };
+    const contributor = await armToken(CONTRIBUTOR);
+    const owner = await armToken(VAULT_OWNER);
+    // Admin-made groups and vaults exist beside rg-arm (rg-strict, rg-rbac, the pre-made vaults' group).
+    expect((await names(admin, `${SUB_SCOPE}/resourcegroups`, '2022-09-01')).length).toBeGreaterThan(1);
+    expect(await names(contributor, `${SUB_SCOPE}/resourcegroups`, '2022-09-01')).toEqual([GROUP]);
+    expect(await names(contributor, `${SUB_SCOPE}/providers/Microsoft.KeyVault/vaults`)).toEqual(['kv-arm']);
+    expect(await names(owner, `${SUB_SCOPE}/providers/Microsoft.KeyVault/vaults`)).toEqual(['kv-arm']);
+    expect(await names(owner, `${SUB_SCOPE}/resourcegroups`, '2022-09-01')).toEqual([]);
+    // The managed identity holds no role anywhere: its lists are refused, not emptied.
+    const mi = await inject({ method: 'GET', url: `/metadata/identity/oauth2/token?resource=https://localhost:${PORT}/`, headers: { host: ARM, metadata: 'true' } });
+    const bystander = (JSON.parse(mi.body) as { access_token: string }).access_token;
+    const refused = await armCall(bystander, 'GET', `${SUB_SCOPE}/resourcegroups`, undefined, '2022-09-01');
+    expect(body(refused).error.code).toBe('AuthorizationFailed');
+  });
+
+  it("Graph answers a declared principal's own object id, so a policy written by app id matches its tokens", async () => {
+    const filter = encodeURIComponent(`servicePrincipalNames/any(c:c eq '${LIMITED.clientId}')`);
+    const res = await inject({ method: 'GET', url: `/v1.0/servicePrincipals?$filter=${filter}`, headers: { host: ARM, authorization: `Bearer ${admin}` } });
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body).value).toEqual([expect.objectContaining({ appId: LIMITED.clientId, id: LIMITED.objectId })]);
+  });
+
+  it('lists the management roles with their actions', async () => {
+    const res = await armCall(admin, 'GET', `${SUB_SCOPE}/providers/Microsoft.Authorization/roleDefinitions/${ROLES.contributor}`, undefined, V);
+    expect(JSON.parse(res.body)).toMatchObject({
+      properties: { roleName: 'Contributor', permissions: [{ actions: ['*'], notActions: expect.arrayContaining(['Microsoft.Authorization/*/Write']) }] },
+    });
+  });
+});
+
 describe('strict mode: time', () => {
   it('a token that was good stops working when the clock passes its expiry', async () => {
     const token = await tokenFor(ADMIN, `https://vault.localhost:${PORT}`);
@@ -431,5 +609,63 @@ describe('strict mode: time', () => {
     const res = await dataCall(token, 'GET', '/secrets');
     expect(res.statusCode).toBe(401);
     expect(body(res).error.message).toMatch(/^AKV10015: Token expired/);
+  });
+});
+
+describe('strict mode: nobody holds a permission nobody gave', () => {
+  it('declaring principals and managed identities grants nothing: without --admin-principal the pre-made vaults refuse all', async () => {
+    const other = await startTestServer({ auth: 'strict', principals: [ADMIN, SYSTEM_MI] });
+    try {
+      const token = async (resource: string) => {
+        const res = await other.k.app.inject({
+          method: 'POST',
+          url: '/adfs/oauth2/token',
+          headers: { host: ARM, 'content-type': 'application/x-www-form-urlencoded' },
+          payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: ADMIN.clientId, client_secret: ADMIN.secret, resource }).toString(),
+        });
+        return (JSON.parse(res.body) as { access_token: string }).access_token;
+      };
+      const mi = await other.k.app.inject({
+        method: 'GET',
+        url: '/msi/token?api-version=2019-08-01&resource=https://vault.azure.net',
+        headers: { host: ARM, 'x-identity-header': MI_HEADER },
+      });
+      expect(mi.statusCode).toBe(200);
+      for (const bearer of [await token('https://vault.azure.net'), (JSON.parse(mi.body) as { access_token: string }).access_token]) {
+        for (const host of [KV, ARM]) {
+          const res = await other.k.app.inject({ method: 'GET', url: '/secrets?api-version=7.5', headers: { host, authorization: `Bearer ${bearer}` } });
+          expect(res.statusCode, host).toBe(403);
+        }
+      }
+      for (const name of ['default', 'kv1']) expect(other.k.domain.vaults.find(name)!.properties['accessPolicies'] ?? []).toEqual([]);
+      // Nor is any declared principal Owner of anything.
+      const arm = await other.k.app.inject({
+        method: 'GET',
+        url: `/subscriptions/${SUB}/resourcegroups?api-version=2022-09-01`,
+        headers: { host: ARM, authorization: `Bearer ${await token(`https://localhost:${PORT}/`)}` },
+      });
+      expect(arm.statusCode).toBe(403);
+      expect(body(arm).error.code).toBe('AuthorizationFailed');
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('--admin-principal system makes the system-assigned identity admin of the pre-made vaults, and only it', async () => {
+    const other = await startTestServer({ auth: 'strict', principals: [ADMIN, SYSTEM_MI], adminPrincipals: [DEFAULT_MANAGED_IDENTITY_CLIENT_ID] });
+    try {
+      const policies = other.k.domain.vaults.find('default')!.properties['accessPolicies'] as { objectId: string }[];
+      expect(policies.map((p) => p.objectId)).toEqual([objectIdFor(DEFAULT_MANAGED_IDENTITY_CLIENT_ID)]);
+      const mi = await other.k.app.inject({
+        method: 'GET',
+        url: '/metadata/identity/oauth2/token?resource=https://vault.azure.net',
+        headers: { host: ARM, metadata: 'true' },
+      });
+      const bearer = (JSON.parse(mi.body) as { access_token: string }).access_token;
+      const res = await other.k.app.inject({ method: 'GET', url: '/secrets?api-version=7.5', headers: { host: ARM, authorization: `Bearer ${bearer}` } });
+      expect(res.statusCode).toBe(200);
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -110,3 +110,55 @@ describe('upgrade from schema 1', () => {
     }
   });
 });
+
+describe('upgrade from schema 3', () => {
+  it('moves certificate issuers and contacts from the settings table to their vaults, dropping those of purged vaults', async () => {
+    const dataDir = path.join(dir, 'schema3');
+    fs.mkdirSync(dataDir);
+    const old = new Database(path.join(dataDir, 'kyanite.db'));
+    old.pragma('journal_mode = WAL');
+    expect(migrate(old, migrations.filter((m) => m.version <= 3))).toBe(3);
+    const insertVault = old.prepare('INSERT INTO vaults (name, created, properties, deleted_at, purge_at) VALUES (?, ?, ?, ?, ?)');
+    const props = JSON.stringify({ enableSoftDelete: true, softDeleteRetentionInDays: 90, enablePurgeProtection: false });
+    insertVault.run('default', 1_700_000_000, props, null, null);
+    insertVault.run('KV-Old', 1_700_000_000, props, null, null);
+    insertVault.run('kv-deleted', 1_700_000_000, props, 1_700_000_100, 4_000_000_000);
+    const issuer = (name: string) => ({ name, provider: 'Test', attributes: { enabled: true, created: 1_700_000_000, updated: 1_700_000_000 } });
+    const setting = old.prepare('INSERT INTO settings (key, value) VALUES (?, ?)');
+    // The keys schema 3 wrote: vault and issuer names in lower case.
+    setting.run('vault/kv-old/issuers/digicert', JSON.stringify(issuer('DigiCert')));
+    setting.run('vault/kv-old/issuers/mine', JSON.stringify(issuer('mine')));
+    setting.run('vault/kv-old/contacts', JSON.stringify([{ email: 'old@example.com' }]));
+    setting.run('vault/kv-deleted/contacts', JSON.stringify([{ email: 'deleted@example.com' }]));
+    setting.run('vault/default/issuers/self-ca', JSON.stringify(issuer('self-ca')));
+    // A vault purged under schema 3 left these behind: they must not come back with a new vault of that name.
+    setting.run('vault/kv-purged/issuers/stale', JSON.stringify(issuer('stale')));
+    setting.run('vault/kv-purged/contacts', JSON.stringify([{ email: 'stale@example.com' }]));
+    setting.run('backup-key', 'kept');
+    old.close();
+
+    const store = openStore({ dataDir });
+    const domain = createDomain(store, createClock());
+    try {
+      expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length);
+      const ctx = (name: string) => domain.vaults.context(name, `https://${name}.vault.localhost`);
+      const issuers = domain.certificates.issuers;
+      expect(issuers.list(ctx('kv-old'))).toEqual([issuer('DigiCert'), issuer('mine')]);
+      expect(issuers.get(ctx('KV-OLD'), 'digicert').name).toBe('DigiCert');
+      expect(issuers.getContacts(ctx('kv-old'))).toEqual([{ email: 'old@example.com' }]);
+      expect(issuers.list(ctx('default'))).toEqual([issuer('self-ca')]);
+      expect(() => issuers.getContacts(ctx('default'))).toThrow(expect.objectContaining({ status: 404 }));
+      // A soft-deleted vault keeps its contacts for a recover.
+      domain.vaults.recover('kv-deleted', { subscriptionId: '00000000-0000-0000-0000-000000000000', resourceGroup: 'kyanite', location: 'local' });
+      expect(issuers.getContacts(ctx('kv-deleted'))).toEqual([{ email: 'deleted@example.com' }]);
+      // Nothing vault-held is left in the settings table, and a new vault named like the purged one starts empty.
+      expect(store.db.prepare('SELECT key, value FROM settings').all()).toEqual([{ key: 'backup-key', value: 'kept' }]);
+      domain.vaults.ensure('kv-purged');
+      expect(issuers.list(ctx('kv-purged'))).toEqual([]);
+      expect(() => issuers.getContacts(ctx('kv-purged'))).toThrow(expect.objectContaining({ status: 404 }));
+    } finally {
+      await domain.close();
+      store.close();
+    }
+  });
+});

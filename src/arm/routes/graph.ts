@@ -22,7 +22,8 @@ export function objectIdOfToken(token: string): string | undefined {
 /** The object id an opaque token stands for (any-token mode): one fixed principal. */
 export const ANONYMOUS_OBJECT_ID = objectIdFor('kyanite-anonymous');
 
-export function graphRoutes(): FastifyPluginAsync {
+/** `objectIdOf` gives a declared principal's own object id (the one its tokens carry); by default the derived one. */
+export function graphRoutes(objectIdOf: (appId: string) => string = objectIdFor): FastifyPluginAsync {
   return async (app) => {
     app.get('/v1.0/me', async (request: FastifyRequest) => {
       const id = objectIdOfToken(request.bearer) ?? ANONYMOUS_OBJECT_ID;
@@ -33,7 +34,7 @@ export function graphRoutes(): FastifyPluginAsync {
       const filter = queryValue(request, '$filter') ?? '';
       const appId = /eq\s+'([^']+)'/i.exec(filter)?.[1];
       if (!appId) return { value: [] };
-      return { value: [{ id: objectIdFor(appId), appId, displayName: appId, servicePrincipalNames: [appId] }] };
+      return { value: [{ id: objectIdOf(appId), appId, displayName: appId, servicePrincipalNames: [appId] }] };
     });
   };
 }

@@ -5,10 +5,12 @@ import { originOf } from '../ids.js';
 import { parseHost } from '../../server/hosts.js';
 
 /**
- * Cloud metadata, the way the Azure CLI and SDKs learn a cloud's endpoints. Versions before 2019-05-01 answer the
- * Azure Stack dictionary (`az cloud register --endpoint-resource-manager`); later ones the list of clouds that
- * ARM_CLOUD_METADATA_URL reads. Every endpoint is Kyanite itself; the AD endpoint ends in /adfs so MSAL skips
- * instance discovery. Read without a token: clients fetch it before they can get one.
+ * Cloud metadata, the way the Azure CLI and SDKs learn a cloud's endpoints, in ARM's three shapes by api-version:
+ * before 2019-05-01 the Azure Stack dictionary; from 2019-05-01 the list of clouds (what ARM_CLOUD_METADATA_URL
+ * must return: az iterates it); from 2022-09-01 the one cloud this ARM endpoint belongs to (what
+ * `az cloud register --endpoint-resource-manager` reads since azure-cli 2.7x, and go-azure-sdk's metadata client).
+ * Every endpoint is Kyanite itself; the AD endpoint ends in /adfs so MSAL skips instance discovery. Read without a
+ * token: clients fetch it before they can get one.
  */
 export function metadataRoutes(): FastifyPluginAsync {
   return async (app) => {
@@ -22,36 +24,35 @@ export function metadataRoutes(): FastifyPluginAsync {
       const { port } = parseHost(request.headers.host);
       const portSuffix = port && port !== '443' ? `:${port}` : '';
       // The CLI prepends the dot itself; vault URLs become https://NAME.vault.localhost:PORT.
-      return [
-        {
-          name: 'Kyanite',
-          portal: base,
-          authentication,
-          media: base,
-          graphAudience: base,
-          graph: base,
-          batch: base,
-          resourceManager: base,
-          sqlManagement: base,
-          gallery: base,
-          activeDirectoryDataLake: base,
-          vmImageAliasDoc: `${base}metadata/vm-image-aliases.json`,
-          microsoftGraphResourceId: base,
-          appInsightsResourceId: base,
-          appInsightsTelemetryChannelResourceId: base,
-          attestationResourceId: base,
-          synapseAnalyticsResourceId: base,
-          logAnalyticsResourceId: base,
-          ossrDbmsResourceId: base,
-          suffixes: {
-            keyVaultDns: `vault.localhost${portSuffix}`,
-            mhsmDns: `managedhsm.localhost${portSuffix}`,
-            storage: 'core.windows.net',
-            sqlServerHostname: 'database.windows.net',
-            acrLoginServer: 'azurecr.io',
-          },
+      const cloud = {
+        name: 'Kyanite',
+        portal: base,
+        authentication,
+        media: base,
+        graphAudience: base,
+        graph: base,
+        batch: base,
+        resourceManager: base,
+        sqlManagement: base,
+        gallery: base,
+        activeDirectoryDataLake: base,
+        vmImageAliasDoc: `${base}metadata/vm-image-aliases.json`,
+        microsoftGraphResourceId: base,
+        appInsightsResourceId: base,
+        appInsightsTelemetryChannelResourceId: base,
+        attestationResourceId: base,
+        synapseAnalyticsResourceId: base,
+        logAnalyticsResourceId: base,
+        ossrDbmsResourceId: base,
+        suffixes: {
+          keyVaultDns: `vault.localhost${portSuffix}`,
+          mhsmDns: `managedhsm.localhost${portSuffix}`,
+          storage: 'core.windows.net',
+          sqlServerHostname: 'database.windows.net',
+          acrLoginServer: 'azurecr.io',
         },
-      ];
+      };
+      return dateOf(request.armApiVersion) < '2022-09-01' ? [cloud] : cloud;
     });
   };
 }

@@ -83,7 +83,7 @@ function renderDefinition(subscriptionId: string, r: RoleDefinition) {
       type: 'BuiltInRole',
       description: r.description,
       assignableScopes: ['/'],
-      permissions: [{ actions: [], notActions: [], dataActions, notDataActions: [] }],
+      permissions: [{ actions: [...r.actions], notActions: [...r.notActions], dataActions, notDataActions: [] }],
     },
   };
 }

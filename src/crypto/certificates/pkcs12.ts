@@ -143,6 +143,7 @@ function verifyMac(pfx: pkijs.PFX, password: ArrayBuffer): Buffer | undefined {
 }
 
 type DecryptParams = Parameters<pkijs.CryptoEngine['decryptEncryptedContentInfo']>[0];
+type EncryptParams = Parameters<pkijs.CryptoEngine['encryptEncryptedContentInfo']>[0];
 // pkijs' typings name the DOM Crypto, which this project (no DOM lib) does not declare; borrow it from the engine.
 type PkijsCrypto = ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'];
 
@@ -175,6 +176,21 @@ class Pkcs12Engine extends pkijs.CryptoEngine {
     }
     const data = Buffer.from(parameters.encryptedContentInfo.getEncryptedContent());
     return toArrayBuffer(Buffer.concat([decipher.update(data), decipher.final()]));
+  }
+
+  /**
+   * pkijs splits encrypted content into 1 KiB pieces of a constructed OCTET STRING with indefinite lengths (BER).
+   * Readers that take only DER, as Go's PKCS#12 packages do (encoding/asn1), then refuse the whole file; OpenSSL
+   * and Key Vault write one primitive OCTET STRING, so this does too.
+   */
+  override async encryptEncryptedContentInfo(parameters: EncryptParams): Promise<pkijs.EncryptedContentInfo> {
+    const info = await super.encryptEncryptedContentInfo(parameters);
+    return new pkijs.EncryptedContentInfo({
+      contentType: info.contentType,
+      contentEncryptionAlgorithm: info.contentEncryptionAlgorithm,
+      encryptedContent: new asn1js.OctetString({ valueHex: info.getEncryptedContent() }),
+      disableSplit: true,
+    });
   }
 }
 

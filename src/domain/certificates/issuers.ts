@@ -1,12 +1,12 @@
-import type { SettingsStore } from '../../store/settings.js';
+import type { CertificateDocumentStore } from '../../store/certificate-documents.js';
 import { toUnixSeconds, type Clock } from '../clock.js';
 import { badParameter, KeyVaultError } from '../errors.js';
 import { assertName } from '../names.js';
 import type { VaultContext } from '../vaults.js';
 
 /**
- * Certificate issuers and contacts: vault-level documents without versions or soft delete, kept in the settings
- * store under the vault's name. Shapes as the service answers (recorded): an issuer carries id, provider,
+ * Certificate issuers and contacts: vault-level documents without versions or soft delete, kept per vault (they go
+ * when the vault is purged). Shapes as the service answers (recorded): an issuer carries id, provider,
  * credentials (never the password), org_details (with zip) and attributes.
  */
 export interface Issuer {
@@ -48,10 +48,7 @@ export interface IssuerStore {
   deleteContacts(vault: VaultContext): Contact[];
 }
 
-export function createIssuerStore(settings: SettingsStore, clock: Clock): IssuerStore {
-  const prefix = (vault: VaultContext) => `vault/${vault.name.toLowerCase()}/issuers/`;
-  const issuerKey = (vault: VaultContext, name: string) => `${prefix(vault)}${name.toLowerCase()}`;
-  const contactsKey = (vault: VaultContext) => `vault/${vault.name.toLowerCase()}/contacts`;
+export function createIssuerStore(documents: CertificateDocumentStore, clock: Clock): IssuerStore {
   const now = () => toUnixSeconds(clock.now());
 
   function write(vault: VaultContext, name: string, input: IssuerInput, base: Issuer | undefined): Issuer {
@@ -67,7 +64,7 @@ export function createIssuerStore(settings: SettingsStore, clock: Clock): Issuer
     if (credentials) issuer.credentials = credentials;
     const org = input.org_details === undefined ? base?.org_details : (input.org_details ?? undefined);
     if (org) issuer.org_details = org;
-    settings.set(issuerKey(vault, name), JSON.stringify(issuer));
+    documents.setIssuer(vault.name, name, JSON.stringify(issuer));
     return issuer;
   }
 
@@ -85,15 +82,15 @@ export function createIssuerStore(settings: SettingsStore, clock: Clock): Issuer
       return found;
     },
     find(vault, name) {
-      const text = settings.get(issuerKey(vault, name));
+      const text = documents.getIssuer(vault.name, name);
       return text ? (JSON.parse(text) as Issuer) : undefined;
     },
     delete(vault, name) {
       const issuer = store.get(vault, name);
-      settings.delete(issuerKey(vault, name));
+      documents.deleteIssuer(vault.name, name);
       return issuer;
     },
-    list: (vault) => settings.list(prefix(vault)).map((row) => JSON.parse(row.value) as Issuer),
+    list: (vault) => documents.listIssuers(vault.name).map((text) => JSON.parse(text) as Issuer),
     setContacts(vault, contacts) {
       if (!Array.isArray(contacts)) throw badParameter('contacts must be an array.');
       for (const c of contacts as Contact[]) {
@@ -101,17 +98,17 @@ export function createIssuerStore(settings: SettingsStore, clock: Clock): Issuer
           throw badParameter('Each contact is an object with email, name and phone strings.');
         }
       }
-      settings.set(contactsKey(vault), JSON.stringify(contacts));
+      documents.setContacts(vault.name, JSON.stringify(contacts));
       return contacts as Contact[];
     },
     getContacts(vault) {
-      const text = settings.get(contactsKey(vault));
+      const text = documents.getContacts(vault.name);
       if (!text) throw contactsNotFound();
       return JSON.parse(text) as Contact[];
     },
     deleteContacts(vault) {
       const contacts = store.getContacts(vault);
-      settings.delete(contactsKey(vault));
+      documents.deleteContacts(vault.name);
       return contacts;
     },
   };

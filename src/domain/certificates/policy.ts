@@ -1,5 +1,6 @@
 import { KEY_USAGES } from '../../crypto/certificates/lazy.js';
 import { badParameter } from '../errors.js';
+import { checkRsaKeySize } from '../key-rules.js';
 
 /**
  * Certificate policies in Key Vault's wire shape (snake_case), with the defaults the service fills in (recorded:
@@ -101,7 +102,7 @@ export function resolvePolicy(input: PolicyInput | null | undefined, base: Certi
     key_props.crv = crv;
   } else {
     const size = i.key_props?.key_size ?? (sameFamily ? base?.key_props.key_size : undefined) ?? 2048;
-    if (![2048, 3072, 4096].includes(size)) throw badParameter(`Invalid key size ${size} for an RSA certificate key: use 2048, 3072 or 4096.`);
+    checkRsaKeySize(size);
     key_props.key_size = size;
   }
 

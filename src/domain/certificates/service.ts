@@ -89,6 +89,26 @@ function completed(op: PendingOperation): PendingOperation {
   return { ...rest, status: 'completed' };
 }
 
+/** What completing a version carries besides the certificate: the request's attributes, tags and chain order. */
+interface CompletionExtra {
+  attributes?: AttributesInput;
+  tags?: Tags;
+  preserveCertOrder?: boolean;
+}
+
+/** The writes that complete a version (its secret and certificate rows), to run inside the caller's transaction. */
+type Completion = (vault: VaultContext, name: string, version: string) => Certificate;
+
+/** Runs `work`, passing over the one refusal expected of it, a 404 (the object is not there); anything else propagates. */
+function unlessNotFound(work: () => unknown): void {
+  try {
+    work();
+  } catch (err) {
+    if (err instanceof KeyVaultError && err.status === 404) return;
+    throw err;
+  }
+}
+
 export const pendingNotFound = () => new KeyVaultError(404, 'PendingCertificateNotFound', 'Pending certificate not found');
 
 function cryptoToParameter(err: unknown): never {
@@ -139,6 +159,8 @@ export function createCertificateService(
   options: CertificateServiceOptions = {},
 ): CertificateService {
   const now = () => toUnixSeconds(clock.now());
+  /** The key and secret lifecycles, whose objects of a certificate's name are its managed parts. */
+  const managed = [keys.lifecycle, secrets.lifecycle] as Array<Lifecycle<unknown>>;
   const meta = (vault: VaultContext, name: string) => lifecycle.getMeta<CertificateMeta>(vault, name);
   const saveMeta = (vault: VaultContext, name: string, m: CertificateMeta) => lifecycle.setMeta(vault, name, m);
 
@@ -176,26 +198,32 @@ export function createCertificateService(
     });
   }
 
-  /** Stores the issued certificate as version `version` with its secret; the key version already exists. */
-  async function complete(vault: VaultContext, name: string, version: string, policy: CertificatePolicy, issued: CertificateWithKey, extra: { attributes?: AttributesInput; tags?: Tags; preserveCertOrder?: boolean }): Promise<Certificate> {
+  /**
+   * Prepares storing the issued certificate as version `version` with its secret (the key version is written by the
+   * caller). Parsing and encoding are async and happen here; the writes come back as a synchronous function, so that
+   * the caller runs them in one transaction with the key and the policy: a failure leaves none of them behind.
+   */
+  async function prepareCompletion(policy: CertificatePolicy, issued: CertificateWithKey, extra: CompletionExtra): Promise<Completion> {
     const parsed = await guardedParse(issued.certDer);
     const window = { nbf: toUnixSeconds(parsed.notBefore.getTime()), exp: toUnixSeconds(parsed.notAfter.getTime()) };
     const value = await secretValue(policy, issued);
-    secrets.lifecycle.create(vault, name, {
-      version,
-      body: { value, contentType: policy.secret_props.contentType, managed: true },
-      attributes: { ...window, enabled: extra.attributes?.enabled ?? true },
-      ...(extra.tags && { tags: extra.tags }),
-    });
     const body: CertificateBody = { cer: issued.certDer.toString('base64'), x5t: parsed.thumbprintSha1Base64url };
     if (issued.chainDers.length > 0) body.chain = issued.chainDers.map((d) => d.toString('base64'));
     if (extra.preserveCertOrder !== undefined) body.preserveCertOrder = extra.preserveCertOrder;
     const attributes: AttributesInput = { ...window, enabled: extra.attributes?.enabled ?? true };
-    const pendingVersion = lifecycle.find(vault, name);
-    if (pendingVersion?.version === version && pendingVersion.body.pending) {
-      return lifecycle.update(vault, name, version, { body, attributes, ...(extra.tags && { tags: extra.tags }) });
-    }
-    return lifecycle.create(vault, name, { version, body, attributes, ...(extra.tags && { tags: extra.tags }) });
+    return (vault, name, version) => {
+      secrets.lifecycle.create(vault, name, {
+        version,
+        body: { value, contentType: policy.secret_props.contentType, managed: true },
+        attributes,
+        ...(extra.tags && { tags: extra.tags }),
+      });
+      const pendingVersion = lifecycle.find(vault, name);
+      if (pendingVersion?.version === version && pendingVersion.body.pending) {
+        return lifecycle.update(vault, name, version, { body, attributes, ...(extra.tags && { tags: extra.tags }) });
+      }
+      return lifecycle.create(vault, name, { version, body, attributes, ...(extra.tags && { tags: extra.tags }) });
+    };
   }
 
   /**
@@ -220,11 +248,12 @@ export function createCertificateService(
     }
   }
 
-  async function issueSelfSigned(vault: VaultContext, name: string, version: string, policy: CertificatePolicy, jwk: PrivateJwk, extra: { attributes?: AttributesInput; tags?: Tags }) {
+  /** Signs the self-signed certificate now and prepares its writes (see prepareCompletion). */
+  async function prepareSelfSigned(policy: CertificatePolicy, jwk: PrivateJwk, extra: CompletionExtra): Promise<Completion> {
     const { der } = await guarded(() =>
       createSelfSigned({ privateJwk: jwk, ...x509Options(policy), validityMonths: policy.x509_props.validity_months, now: new Date((now() - BACKDATE_SECONDS) * 1000) }),
     );
-    return complete(vault, name, version, policy, { privateJwk: jwk as CertificateWithKey['privateJwk'], certDer: der, chainDers: [] }, extra);
+    return prepareCompletion(policy, { privateJwk: jwk as CertificateWithKey['privateJwk'], certDer: der, chainDers: [] }, extra);
   }
 
   /** Completes a delayed self-signed operation once its time has come. */
@@ -233,8 +262,14 @@ export function createCertificateService(
     const op = m?.operation;
     if (!m || !op || op.status !== 'inProgress' || op.completeAt === undefined || clock.now() < op.completeAt) return;
     const key = keys.lifecycle.get(vault, name, op.version);
-    await issueSelfSigned(vault, name, op.version, m.policy, key.body.jwk, {});
-    saveMeta(vault, name, { ...m, operation: completed(op) });
+    const finish = await prepareSelfSigned(m.policy, key.body.jwk, {});
+    lifecycle.transaction(() => {
+      // Another request may have settled the operation while this one was signing.
+      const current = meta(vault, name);
+      if (current?.operation?.status !== 'inProgress' || current.operation.version !== op.version) return;
+      finish(vault, name, op.version);
+      saveMeta(vault, name, { ...current, operation: completed(op) });
+    });
   }
 
   function currentOperation(vault: VaultContext, name: string): PendingOperation {
@@ -247,11 +282,15 @@ export function createCertificateService(
     lifecycle,
     issuers,
     async create(vault, name, input) {
-      const existing = lifecycle.find(vault, name);
-      const previous = existing ? meta(vault, existing.name) : undefined;
-      if (previous?.operation?.status === 'inProgress') {
-        throw new KeyVaultError(409, 'Conflict', `Certificate ${name} has an operation in progress: complete, cancel or delete it first.`);
-      }
+      const operationInProgress = () => {
+        const current = lifecycle.find(vault, name);
+        const m = current ? meta(vault, current.name) : undefined;
+        if (m?.operation?.status === 'inProgress') {
+          throw new KeyVaultError(409, 'Conflict', `Certificate ${name} has an operation in progress: complete, cancel or delete it first.`);
+        }
+        return m;
+      };
+      const previous = operationInProgress();
       if (!input.policy && !previous) throw badParameter('A new certificate needs a policy.');
       const policy = resolvePolicy(input.policy, previous?.policy, now());
       const issuerName = policy.issuer.name;
@@ -260,34 +299,41 @@ export function createCertificateService(
       }
       const jwk = await keyFor(vault, name, policy);
       const { der: csrDer } = await guarded(() => createCsr({ privateJwk: jwk, ...x509Options(policy) }));
-      // The version exists from the start: a disabled pending version, readable while the operation runs (recorded).
-      const t = now();
-      const pendingVersion = lifecycle.create(vault, name, {
-        body: { pending: true, ...(input.preserveCertOrder !== undefined && { preserveCertOrder: input.preserveCertOrder }) },
-        attributes: { enabled: false, nbf: t - BACKDATE_SECONDS, exp: toUnixSeconds(addMonths(new Date(t * 1000), policy.x509_props.validity_months).getTime()) },
-        ...(input.tags && { tags: input.tags }),
-      });
-      const version = pendingVersion.version;
-      storeKey(vault, pendingVersion.name, version, jwk, policy);
-      const operation: PendingOperation = {
-        issuer: policy.issuer,
-        csr: csrDer.toString('base64'),
-        cancellation_requested: false,
-        status: 'inProgress',
-        status_details: IN_PROGRESS_DETAILS,
-        request_id: randomBytes(16).toString('hex'),
-        version,
-        ...(input.preserveCertOrder !== undefined && { preserveCertOrder: input.preserveCertOrder }),
-      };
       const selfSigned = issuerName.toLowerCase() === 'self';
-      if (selfSigned && (options.selfSignedDelayMs ?? 0) > 0) operation.completeAt = clock.now() + options.selfSignedDelayMs!;
-      saveMeta(vault, pendingVersion.name, { policy, operation });
-      if (selfSigned && operation.completeAt === undefined) {
-        await issueSelfSigned(vault, pendingVersion.name, version, policy, jwk, { ...(input.attributes && { attributes: input.attributes }), ...(input.tags && { tags: input.tags }) });
-        saveMeta(vault, pendingVersion.name, { policy, operation: completed(operation) });
+      const delayed = selfSigned && (options.selfSignedDelayMs ?? 0) > 0;
+      // Issuer Self without a delay completes in this request: sign first, so that every write below is one unit.
+      const finish =
+        selfSigned && !delayed
+          ? await prepareSelfSigned(policy, jwk, { ...(input.attributes && { attributes: input.attributes }), ...(input.tags && { tags: input.tags }) })
+          : undefined;
+      return lifecycle.transaction(() => {
+        // Checked again: a create of the same name may have started while this one was making its key.
+        operationInProgress();
+        // The version exists from the start: a disabled pending version, readable while the operation runs (recorded).
+        const t = now();
+        const pendingVersion = lifecycle.create(vault, name, {
+          body: { pending: true, ...(input.preserveCertOrder !== undefined && { preserveCertOrder: input.preserveCertOrder }) },
+          attributes: { enabled: false, nbf: t - BACKDATE_SECONDS, exp: toUnixSeconds(addMonths(new Date(t * 1000), policy.x509_props.validity_months).getTime()) },
+          ...(input.tags && { tags: input.tags }),
+        });
+        const version = pendingVersion.version;
+        storeKey(vault, pendingVersion.name, version, jwk, policy);
+        const operation: PendingOperation = {
+          issuer: policy.issuer,
+          csr: csrDer.toString('base64'),
+          cancellation_requested: false,
+          status: 'inProgress',
+          status_details: IN_PROGRESS_DETAILS,
+          request_id: randomBytes(16).toString('hex'),
+          version,
+          ...(input.preserveCertOrder !== undefined && { preserveCertOrder: input.preserveCertOrder }),
+        };
+        if (delayed) operation.completeAt = clock.now() + options.selfSignedDelayMs!;
+        if (finish) finish(vault, pendingVersion.name, version);
+        // Create answers the operation as started (inProgress) even when it completed at once; the stored one says so.
+        saveMeta(vault, pendingVersion.name, { policy, operation: finish ? completed(operation) : operation });
         return operation;
-      }
-      return operation;
+      });
     },
     async import(vault, name, input) {
       const pem = input.policy?.secret_props?.contentType === PEM || /-----BEGIN/.test(input.value);
@@ -317,15 +363,18 @@ export function createCertificateService(
       policy.key_props.kty = merged.key_props.kty;
       const version = randomBytes(16).toString('hex');
       const window = { nbf: toUnixSeconds(parsed.notBefore.getTime()), exp: toUnixSeconds(parsed.notAfter.getTime()) };
-      const previous = existing ? meta(vault, existing.name) : undefined;
-      storeKey(vault, name, version, bundle.privateJwk as PrivateJwk, policy, window);
-      const cert = await complete(vault, name, version, policy, bundle, {
+      const finish = await prepareCompletion(policy, bundle, {
         ...(input.attributes && { attributes: input.attributes }),
         ...(input.tags && { tags: input.tags }),
         ...(input.preserveCertOrder !== undefined && { preserveCertOrder: input.preserveCertOrder }),
       });
-      saveMeta(vault, cert.name, { policy, ...(previous?.operation && { operation: previous.operation }) });
-      return cert;
+      return lifecycle.transaction(() => {
+        const previous = existing ? meta(vault, existing.name) : undefined;
+        storeKey(vault, name, version, bundle.privateJwk as PrivateJwk, policy, window);
+        const cert = finish(vault, name, version);
+        saveMeta(vault, cert.name, { policy, ...(previous?.operation && { operation: previous.operation }) });
+        return cert;
+      });
     },
     async merge(vault, name, x5c, attributes, tags) {
       const op = currentOperation(vault, name);
@@ -337,14 +386,15 @@ export function createCertificateService(
         throw badParameter("Public key from x509 certificate and key of this instance doesn't match");
       }
       const m = meta(vault, name)!;
-      const cert = await complete(vault, name, op.version, m.policy, { privateJwk: key.body.jwk as CertificateWithKey['privateJwk'], certDer: leaf.der, chainDers: chain.map((c) => c.der) }, {
-        ...(attributes && { attributes }),
-        ...(tags && { tags }),
-      });
+      const issued = { privateJwk: key.body.jwk as CertificateWithKey['privateJwk'], certDer: leaf.der, chainDers: chain.map((c) => c.der) };
+      const finish = await prepareCompletion(m.policy, issued, { ...(attributes && { attributes }), ...(tags && { tags }) });
       const window = { nbf: toUnixSeconds(leaf.notBefore.getTime()), exp: toUnixSeconds(leaf.notAfter.getTime()) };
-      keys.lifecycle.update(vault, name, op.version, { attributes: window });
-      saveMeta(vault, cert.name, { ...m, operation: completed(op) });
-      return cert;
+      return lifecycle.transaction(() => {
+        const cert = finish(vault, name, op.version);
+        keys.lifecycle.update(vault, name, op.version, { attributes: window });
+        saveMeta(vault, cert.name, { ...m, operation: completed(op) });
+        return cert;
+      });
     },
     async getOperation(vault, name) {
       lifecycle.get(vault, name);
@@ -389,47 +439,45 @@ export function createCertificateService(
       return policy;
     },
     operation: (vault, name) => meta(vault, name)?.operation,
+    // The certificate, its key and its secret move together: one transaction each, so none moves without the others.
     delete(vault, name) {
-      const cert = lifecycle.delete(vault, name);
-      for (const l of [keys.lifecycle, secrets.lifecycle] as Array<Lifecycle<unknown>>) if (l.find(vault, cert.name)) l.delete(vault, cert.name);
-      return cert;
+      return lifecycle.transaction(() => {
+        const cert = lifecycle.delete(vault, name);
+        for (const l of managed) if (l.find(vault, cert.name)) l.delete(vault, cert.name);
+        return cert;
+      });
     },
     recover(vault, name) {
-      const cert = lifecycle.recover(vault, name);
-      for (const l of [keys.lifecycle, secrets.lifecycle] as Array<Lifecycle<unknown>>) {
-        try {
-          l.recover(vault, cert.name);
-        } catch {
-          // A managed object that was never created (a pending certificate has no secret yet) has nothing to recover.
-        }
-      }
-      return cert;
+      return lifecycle.transaction(() => {
+        const cert = lifecycle.recover(vault, name);
+        // A managed object that was never made (a pending certificate has no secret yet) has nothing to recover.
+        for (const l of managed) unlessNotFound(() => l.recover(vault, cert.name));
+        return cert;
+      });
     },
     purge(vault, name) {
-      lifecycle.purge(vault, name);
-      for (const l of [keys.lifecycle, secrets.lifecycle] as Array<Lifecycle<unknown>>) {
-        try {
-          l.purge(vault, name);
-        } catch {
-          // Already gone with its certificate.
-        }
-      }
+      lifecycle.transaction(() => {
+        lifecycle.purge(vault, name);
+        for (const l of managed) unlessNotFound(() => l.purge(vault, name));
+      });
     },
     async backup(vault, name) {
       const cert = lifecycle.get(vault, name);
       const parts: ObjectSnapshot[] = [lifecycle.snapshot(vault, cert.name)];
-      for (const l of [keys.lifecycle, secrets.lifecycle] as Array<Lifecycle<unknown>>) if (l.find(vault, cert.name)) parts.push(l.snapshot(vault, cert.name));
+      for (const l of managed) if (l.find(vault, cert.name)) parts.push(l.snapshot(vault, cert.name));
       // The certificate's snapshot leads; the managed key and secret ride along in its meta-free companions list.
       return backups.backup({ ...parts[0]!, companions: parts.slice(1) } as ObjectSnapshot);
     },
     async restore(vault, blob) {
       const snapshot = (await backups.restore('certificate', blob)) as ObjectSnapshot & { companions?: ObjectSnapshot[] };
-      const cert = lifecycle.restore(vault, snapshot);
-      for (const part of snapshot.companions ?? []) {
-        const target = part.kind === 'key' ? keys.lifecycle : secrets.lifecycle;
-        (target as Lifecycle<unknown>).restore(vault, part);
-      }
-      return cert;
+      return lifecycle.transaction(() => {
+        const cert = lifecycle.restore(vault, snapshot);
+        for (const part of snapshot.companions ?? []) {
+          const target = part.kind === 'key' ? keys.lifecycle : secrets.lifecycle;
+          (target as Lifecycle<unknown>).restore(vault, part);
+        }
+        return cert;
+      });
     },
     async autoRenew(vaults) {
       let renewed = 0;
@@ -447,8 +495,11 @@ export function createCertificateService(
           if (t < due) continue;
           const version = randomBytes(16).toString('hex');
           const jwk = await keyFor(vault, cert.name, m.policy);
-          storeKey(vault, cert.name, version, jwk, m.policy);
-          await issueSelfSigned(vault, cert.name, version, m.policy, jwk, { ...(cert.tags && { tags: cert.tags }) });
+          const finish = await prepareSelfSigned(m.policy, jwk, { ...(cert.tags && { tags: cert.tags }) });
+          lifecycle.transaction(() => {
+            storeKey(vault, cert.name, version, jwk, m.policy);
+            finish(vault, cert.name, version);
+          });
           renewed++;
         }
       }

@@ -198,15 +198,42 @@ describe('AES key wrap against RFC 3394', () => {
   });
 });
 
+describe('CKM_AES_KEY_WRAP and CKM_AES_KEY_WRAP_PAD', () => {
+  it('CKM_AES_KEY_WRAP is RFC 3394 with a KEK of any AES size (section 4.1 vector)', () => {
+    const kek: PrivateJwk = { kty: 'oct-HSM', k: Buffer.from('000102030405060708090A0B0C0D0E0F', 'hex').toString('base64url') };
+    const keyData = Buffer.from('00112233445566778899AABBCCDDEEFF', 'hex');
+    const expected = Buffer.from('1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5', 'hex');
+    expect(wrapKey(kek, 'CKM_AES_KEY_WRAP', keyData)).toEqual(expected);
+    expect(unwrapKey(kek, 'CKM_AES_KEY_WRAP', expected)).toEqual(keyData);
+  });
+
+  it('CKM_AES_KEY_WRAP_PAD is RFC 5649 (section 6 vectors: 20 and 7 octets under a 192-bit KEK)', () => {
+    const kek: PrivateJwk = { kty: 'oct-HSM', k: Buffer.from('5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8', 'hex').toString('base64url') };
+    const vectors = [
+      ['c37b7e6492584340bed12207808941155068f738', '138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a'],
+      ['466f7250617369', 'afbeb0f07dfbf5419200f2ccb50bb24f'],
+    ];
+    for (const [key, wrapped] of vectors) {
+      expect(wrapKey(kek, 'CKM_AES_KEY_WRAP_PAD', Buffer.from(key!, 'hex')).toString('hex')).toBe(wrapped);
+      expect(unwrapKey(kek, 'CKM_AES_KEY_WRAP_PAD', Buffer.from(wrapped!, 'hex')).toString('hex')).toBe(key);
+    }
+    expect(cryptoErrorOf(() => unwrapKey(kek, 'CKM_AES_KEY_WRAP_PAD', flipBit(Buffer.from(vectors[0]![1]!, 'hex'), 9))).reason).toBe('decrypt-failed');
+    expect(cryptoErrorOf(() => wrapKey(kek, 'CKM_AES_KEY_WRAP_PAD', Buffer.alloc(0))).reason).toBe('bad-input');
+    expect(cryptoErrorOf(() => encrypt(kek, 'CKM_AES_KEY_WRAP_PAD', plaintext)).reason).toBe('unsupported');
+  });
+});
+
 describe('algorithm and key fit', () => {
   it('encAlgFitsKey wants RSA keys for RSA algorithms and oct keys of the right size for AES', () => {
     const fitting = (jwk: PrivateJwk): EncAlg[] => ENC_ALGS.filter((alg) => encAlgFitsKey(jwk, alg));
     expect(fitting(rsaKey().jwk)).toEqual(['RSA1_5', 'RSA-OAEP', 'RSA-OAEP-256']);
-    expect(fitting(generateOct(128))).toEqual(['A128GCM', 'A128CBC', 'A128CBCPAD', 'A128KW']);
-    expect(fitting({ ...generateOct(256), kty: 'oct-HSM' })).toEqual(['A256GCM', 'A256CBC', 'A256CBCPAD', 'A256KW']);
+    const ckm = ['CKM_AES_KEY_WRAP', 'CKM_AES_KEY_WRAP_PAD'];
+    expect(fitting(generateOct(128))).toEqual(['A128GCM', 'A128CBC', 'A128CBCPAD', 'A128KW', ...ckm]);
+    expect(fitting(generateOct(192))).toEqual(['A192GCM', 'A192CBC', 'A192CBCPAD', 'A192KW', ...ckm]);
+    expect(fitting({ ...generateOct(256), kty: 'oct-HSM' })).toEqual(['A256GCM', 'A256CBC', 'A256CBCPAD', 'A256KW', ...ckm]);
     expect(fitting(generateOct(512))).toEqual([]);
     expect(fitting(ecKey('P-256').jwk)).toEqual([]);
-    expect(encAlgFitsKey(generateOct(128), 'CKM_AES_KEY_WRAP' as EncAlg)).toBe(false);
+    expect(encAlgFitsKey(generateOct(128), 'A128KWPAD' as EncAlg)).toBe(false);
   });
 
   it('encrypt refuses a key that does not fit, and an unknown algorithm', () => {

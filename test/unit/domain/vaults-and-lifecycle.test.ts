@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createClock } from '../../../src/domain/clock.js';
 import { createDomain } from '../../../src/domain/index.js';
-import { recoveryLevelOf } from '../../../src/domain/vaults.js';
+import { DEFAULT_VAULT_PROPERTIES, recoveryLevelOf } from '../../../src/domain/vaults.js';
 import { openStore } from '../../../src/store/index.js';
 
 const setup = (properties?: Record<string, unknown>) => {
   const clock = createClock(() => 1_700_000_000_000);
   const domain = createDomain(openStore(), clock);
-  domain.vaults.ensure('v');
-  if (properties) domain.vaults.save('v', { ...domain.vaults.find('v')!.properties, ...properties });
+  // Soft delete can only be turned on (src/domain/vault-rules.ts), so the vault is made with its properties at once.
+  if (properties) domain.vaults.save('v', { ...DEFAULT_VAULT_PROPERTIES, ...properties });
+  else domain.vaults.ensure('v');
   return { clock, domain, vault: domain.vaults.context('v', 'https://v.vault.localhost:8443') };
 };
 

@@ -69,21 +69,72 @@ describe('principal directory', () => {
     expect(() => createPrincipalDirectory([{ clientId: '' }])).toThrow(/needs a clientId/);
   });
 
-  it('selects managed identities by client id, object id or resource id', () => {
-    const dir = createPrincipalDirectory(declared, 'strict');
+  it("'any' mode: undeclared managed identities as asked, selected by client id, object id or resource id", () => {
+    const dir = createPrincipalDirectory([], 'any');
     expect(dir.managedIdentity({})).toEqual({
       clientId: DEFAULT_MANAGED_IDENTITY_CLIENT_ID,
       objectId: objectIdFor(DEFAULT_MANAGED_IDENTITY_CLIENT_ID),
     });
     expect(dir.managedIdentity({ clientId: 'mi-1' })).toEqual({ clientId: 'mi-1', objectId: objectIdFor('mi-1') });
-    expect(dir.managedIdentity({ objectId: 'AAAAAAAA-0000-4000-8000-000000000001' }).clientId).toBe('pinned');
-    const byObject = dir.managedIdentity({ objectId: 'bbbbbbbb-0000-4000-8000-000000000002' });
+    const byObject = dir.managedIdentity({ objectId: 'bbbbbbbb-0000-4000-8000-000000000002' })!;
     expect(byObject.objectId).toBe('bbbbbbbb-0000-4000-8000-000000000002');
     expect(dir.managedIdentity({ objectId: 'bbbbbbbb-0000-4000-8000-000000000002' })).toEqual(byObject);
     const res = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mi';
-    const byResource = dir.managedIdentity({ resourceId: res });
+    const byResource = dir.managedIdentity({ resourceId: res })!;
     expect(byResource).toMatchObject({ resourceId: res, objectId: objectIdFor(byResource.clientId) });
+  });
+
+  it('never issues a declared service principal through the managed-identity endpoints, in either mode', () => {
+    for (const mode of ['any', 'strict'] as const) {
+      const dir = createPrincipalDirectory(declared, mode);
+      // By client id (any case), by its pinned object id, and by the object id derived for an unpinned one.
+      expect(dir.managedIdentity({ clientId: 'app-one' }), mode).toBeUndefined();
+      expect(dir.managedIdentity({ clientId: 'PINNED' }), mode).toBeUndefined();
+      expect(dir.managedIdentity({ objectId: 'AAAAAAAA-0000-4000-8000-000000000001' }), mode).toBeUndefined();
+      expect(dir.managedIdentity({ objectId: objectIdFor('App-One') }), mode).toBeUndefined();
+    }
+    expect(createPrincipalDirectory(declared, 'any').managedIdentity({ clientId: 'someone-else' })).toMatchObject({ clientId: 'someone-else' });
+  });
+
+  it("'strict' mode: only declared managed identities, by client id, object id or (only if declared) resource id", () => {
+    const res = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mi';
+    const dir = createPrincipalDirectory(
+      [
+        ...declared,
+        { clientId: DEFAULT_MANAGED_IDENTITY_CLIENT_ID, managedIdentity: true },
+        { clientId: 'mi-user', managedIdentity: true, objectId: 'cccccccc-0000-4000-8000-000000000003', resourceId: res },
+        { clientId: 'mi-plain', managedIdentity: true },
+      ],
+      'strict',
+    );
+    expect(dir.managedIdentity({})).toEqual({ clientId: DEFAULT_MANAGED_IDENTITY_CLIENT_ID, objectId: objectIdFor(DEFAULT_MANAGED_IDENTITY_CLIENT_ID) });
+    const user = { clientId: 'mi-user', objectId: 'cccccccc-0000-4000-8000-000000000003', resourceId: res };
+    expect(dir.managedIdentity({ clientId: 'MI-USER' })).toEqual(user);
+    expect(dir.managedIdentity({ objectId: 'cccccccc-0000-4000-8000-000000000003' })).toEqual(user);
+    expect(dir.managedIdentity({ resourceId: res.toLowerCase() })).toEqual(user);
+    expect(dir.managedIdentity({ objectId: objectIdFor('mi-plain') })).toEqual({ clientId: 'mi-plain', objectId: objectIdFor('mi-plain') });
+    // Undeclared: refused, whatever names it.
+    expect(dir.managedIdentity({ clientId: 'mi-1' })).toBeUndefined();
+    expect(dir.managedIdentity({ objectId: 'bbbbbbbb-0000-4000-8000-000000000002' })).toBeUndefined();
+    expect(dir.managedIdentity({ resourceId: `${res}-other` })).toBeUndefined();
+    // Without `system` declared, a caller naming no identity gets none.
+    expect(createPrincipalDirectory(declared, 'strict').managedIdentity({})).toBeUndefined();
+    // A managed identity signs in nowhere else: it has no secret.
+    expect(dir.authenticate('mi-user', { secret: '' })).toEqual({ ok: false, reason: 'invalid-secret' });
+  });
+
+  it('finds declared principals and the object ids their tokens carry', () => {
+    const dir = createPrincipalDirectory(declared, 'strict');
     expect(dir.find('PINNED')?.objectId).toBe('aaaaaaaa-0000-4000-8000-000000000001');
     expect(dir.find('nobody')).toBeUndefined();
+    expect(dir.objectIdOf('pinned')).toBe('aaaaaaaa-0000-4000-8000-000000000001');
+    expect(dir.objectIdOf('nobody')).toBe(objectIdFor('nobody'));
+  });
+
+  it('refuses a managed identity with a secret or with a service principal\'s object id', () => {
+    expect(() => createPrincipalDirectory([{ clientId: 'mi', managedIdentity: true, secret: 's' }])).toThrow(/cannot have a secret/);
+    expect(() =>
+      createPrincipalDirectory([...declared, { clientId: 'mi', managedIdentity: true, objectId: 'aaaaaaaa-0000-4000-8000-000000000001' }]),
+    ).toThrow(/object id of a service principal/);
   });
 });

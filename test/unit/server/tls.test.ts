@@ -14,13 +14,12 @@ import {
   createLeafCertificate,
   generateKeyPair,
   LEAF_VALIDITY_MS,
-  leafAltNames,
   loadCertificateAuthority,
   normalizeHostname,
   privateKeyToPem,
   publicKeyFromPem,
 } from '../../../src/crypto/x509-tls.js';
-import { subjectAltNameText } from '../../../src/crypto/tls-names.js';
+import { subjectAltNameText, TlsNamePolicy } from '../../../src/crypto/tls-names.js';
 
 const servers: Server[] = [];
 const tempDirs: string[] = [];
@@ -207,7 +206,7 @@ describe('local CA on disk', () => {
       publicKey: await publicKeyFromPem(files.caKey),
     };
     const twinCa = await caFor(keptCaKeys, 'Twin CA');
-    const localhostLeaf = (by: typeof ca, now?: Date) => createLeafCertificate(by, leafPublicKey, 'localhost', now);
+    const localhostLeaf = (by: typeof ca, now?: Date) => createLeafCertificate(by, leafPublicKey, 'localhost', { now });
 
     // The last byte of the DER ends the signature: the certificate still parses but no longer verifies.
     const der = Buffer.from(new X509Certificate(files.leaf).raw);
@@ -275,7 +274,7 @@ describe('local CA on disk', () => {
     const then = new Date(Date.now() - CA_VALIDITY_MS - DAY_MS);
     const expiredPem = await createCaCertificate(keys, { now: then });
     const expired = await loadCertificateAuthority(expiredPem, keyPem);
-    const oldLeaf = await createLeafCertificate(expired, await publicKeyFromPem(files.leafKey), 'localhost', then);
+    const oldLeaf = await createLeafCertificate(expired, await publicKeyFromPem(files.leafKey), 'localhost', { now: then });
     await writeFile(join(dataDir, 'tls', 'ca.pem'), expiredPem);
     await writeFile(join(dataDir, 'tls', 'ca-key.pem'), keyPem);
     await writeFile(join(dataDir, 'tls', 'localhost.pem'), oldLeaf);
@@ -335,10 +334,15 @@ describe('certificates issued by the local CA', () => {
     expect(validTo - validFrom).toBeGreaterThanOrEqual(365 * 24 * 3_600_000);
   });
 
-  it('never issues a two-label wildcard such as *.localhost', () => {
+  it('never issues a two-label wildcard such as *.localhost, nor one the CA may not vouch for', () => {
+    const names = new TlsNamePolicy(['my-app.example', '.b.example', 'c.d.example']);
+    const leafAltNames = (name: string) => names.leafAltNames(name);
     expect(leafAltNames('kv1.localhost').map((n) => n.value)).toEqual(['kv1.localhost', 'localhost', '127.0.0.1', '::1']);
     expect(leafAltNames('my-app.example').some((n) => n.value.startsWith('*'))).toBe(false);
     expect(leafAltNames('a.b.example')).toContainEqual({ type: 'dns', value: '*.b.example' });
+    // c.d.example permits itself and its subdomains, not its siblings: no *.d.example.
+    expect(leafAltNames('c.d.example').some((n) => n.value.startsWith('*'))).toBe(false);
+    expect(leafAltNames('x.c.d.example')).toContainEqual({ type: 'dns', value: '*.c.d.example' });
     // IP literals have dots but no parent domain.
     expect(leafAltNames('10.0.0.7')).toEqual([
       { type: 'ip', value: '10.0.0.7' },
@@ -347,13 +351,22 @@ describe('certificates issued by the local CA', () => {
       { type: 'ip', value: '::1' },
     ]);
     expect(leafAltNames('localhost')).toHaveLength(3);
+    // Clients that send no SNI get the localhost leaf, so it names the single addresses given with --tls-name.
+    expect(new TlsNamePolicy(['192.168.1.20', '10.0.0.0/8']).leafAltNames('localhost').map((n) => n.value)).toEqual([
+      'localhost',
+      '127.0.0.1',
+      '::1',
+      '192.168.1.20',
+    ]);
   });
 
   it('predicts the names Node reads from a leaf, as the kept-leaf check compares them', async () => {
-    const { issue } = await material;
+    const tlsNames = ['my_service', '10.0.0.0/8', '2001:db8::/32', '192.168.1.20'];
+    const { issue } = await loadTls({ tlsNames });
+    const names = new TlsNamePolicy(tlsNames);
     for (const name of ['localhost', 'kv1.vault.localhost', 'my_service', '10.0.0.7', '::1', '2001:db8::a:b']) {
       const leaf = new X509Certificate((await issue(name)).certPem);
-      expect(leaf.subjectAltName, name).toBe(subjectAltNameText(leafAltNames(name)));
+      expect(leaf.subjectAltName, name).toBe(subjectAltNameText(names.leafAltNames(name)));
     }
   });
 
@@ -391,7 +404,7 @@ describe('certificates issued by the local CA', () => {
   it('verifies over real TLS for every name a client uses', async () => {
     const { caPem, serverOptions } = await material;
     const port = await listen(serverOptions);
-    for (const name of ['localhost', 'kv1.vault.localhost', 'default.vault.localhost', 'my-app.example']) {
+    for (const name of ['localhost', 'kv1.vault.localhost', 'default.vault.localhost', 'kv1.localhost']) {
       const result = await handshake(port, caPem!, name);
       expect(result.authorizationError, name).toBeUndefined();
       expect(result.authorized, name).toBe(true);
@@ -418,11 +431,11 @@ describe('certificates issued by the local CA', () => {
       new Promise<SecureContext | undefined>((resolve, reject) =>
         serverOptions.SNICallback(name, (err, ctx) => (err ? reject(err) : resolve(ctx))),
       );
-    const first = await contextFor('a.example');
-    expect(await contextFor('a.example')).toBe(first);
-    for (const name of ['b.example', 'c.example', 'd.example']) await contextFor(name);
-    // a.example was the least recently used of four names in a cache of three: issued again.
-    expect(await contextFor('a.example')).not.toBe(first);
+    const first = await contextFor('a.localhost');
+    expect(await contextFor('a.localhost')).toBe(first);
+    for (const name of ['b.localhost', 'c.localhost', 'd.localhost']) await contextFor(name);
+    // a.localhost was the least recently used of four names in a cache of three: issued again.
+    expect(await contextFor('a.localhost')).not.toBe(first);
   });
 });
 

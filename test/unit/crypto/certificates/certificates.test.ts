@@ -412,6 +412,16 @@ describe.each(KINDS)('a PFX for a %s key', (kind) => {
     expect(await parsePfx(withoutPassword)).toEqual({ privateJwk: jwk, certDer: der, chainDers: [] });
   });
 
+  it('is DER at every layer: definite lengths, the encrypted content one primitive OCTET STRING (Go reads only DER)', async () => {
+    const { withPassword, withoutPassword } = await made;
+    for (const pfx of [withPassword, withoutPassword]) {
+      const found = derProblems(pfx);
+      expect(found.problems).toEqual([]);
+      // The certificates' SafeContents is encrypted (the key's is plain, its bag shrouded): one primitive [0].
+      expect(found.encryptedContents).toBe(1);
+    }
+  });
+
   it('refuses a wrong or missing password as bad-password', async () => {
     const { withPassword, withoutPassword } = await made;
     await expectReason(() => parsePfx(withPassword, 'wrong'), 'bad-password');
@@ -419,6 +429,45 @@ describe.each(KINDS)('a PFX for a %s key', (kind) => {
     await expectReason(() => parsePfx(withoutPassword, 'unexpected'), 'bad-password');
   });
 });
+
+/**
+ * Walks BER/DER bytes, descending into constructed items and into OCTET STRINGs that hold a whole SEQUENCE (the
+ * PFX's authenticated safe); lists indefinite lengths and counts primitive [0] items: the encryptedContent of an
+ * EncryptedContentInfo, which DER writes as one primitive [0] IMPLICIT OCTET STRING (BER may split it into pieces).
+ */
+function derProblems(bytes: Buffer): { problems: string[]; encryptedContents: number } {
+  const problems: string[] = [];
+  let encryptedContents = 0;
+  const walk = (buf: Buffer, depth: number): boolean => {
+    let at = 0;
+    while (at < buf.length) {
+      const tag = buf[at] as number;
+      const first = buf[at + 1];
+      if (first === undefined) return false;
+      let length = first;
+      let header = 2;
+      if (first === 0x80) {
+        problems.push(`indefinite length at depth ${depth} (tag 0x${tag.toString(16)})`);
+        return false;
+      }
+      if (first > 0x80) {
+        const n = first & 0x7f;
+        length = 0;
+        for (let i = 0; i < n; i++) length = length * 256 + (buf[at + 2 + i] as number);
+        header = 2 + n;
+      }
+      if (at + header + length > buf.length) return false;
+      const content = buf.subarray(at + header, at + header + length);
+      if (tag === 0x80) encryptedContents++;
+      if (tag & 0x20) walk(content, depth + 1);
+      else if (tag === 0x04 && content[0] === 0x30) walk(content, depth + 1);
+      at += header + length;
+    }
+    return true;
+  };
+  walk(bytes, 0);
+  return { problems, encryptedContents };
+}
 
 const LEGACY_3DES = ['-keypbe', 'PBE-SHA1-3DES', '-certpbe', 'PBE-SHA1-3DES', '-macalg', 'sha1'];
 
