@@ -31,6 +31,11 @@ export interface StartKyaniteOptions {
   logLevel?: string;
   /** RSA-2048 keys generated ahead in a background thread (default 4). */
   keyPool?: number;
+  /**
+   * Also serve IMDS's managed-identity endpoint over plain HTTP on 127.0.0.1 (a free port): `imdsEndpoint` is the
+   * value for AZURE_POD_IDENTITY_AUTHORITY_HOST, which the SDKs' DefaultAzureCredential reads.
+   */
+  imds?: boolean;
 }
 
 /** The minimal shape of @azure/core-auth's TokenCredential, so this package needs no Azure dependency. */
@@ -60,6 +65,8 @@ export interface KyaniteFixture {
   tenantId: string;
   armEndpoint: string;
   tokenAuthority: string;
+  /** http://127.0.0.1:PORT with `imds: true`: set AZURE_POD_IDENTITY_AUTHORITY_HOST to it in a child process. */
+  imdsEndpoint?: string;
   /** Moves Kyanite's clock forward and runs what falls due (purges, rotations, renewals). */
   advanceClock(seconds: number): Promise<void>;
   stop(): Promise<void>;
@@ -99,6 +106,7 @@ export async function startKyanite(options: StartKyaniteOptions = {}): Promise<K
     auth: options.auth ?? 'any',
     logLevel: options.logLevel ?? 'silent',
     keyPool: options.keyPool ?? 4,
+    ...(options.imds && { imdsPort: 0 }),
     ...(strict && { principals: [{ clientId: FIXTURE_CLIENT_ID, secret }], adminPrincipals: [FIXTURE_CLIENT_ID] }),
   };
   const server = await startServer(config, { ephemeralTls: options.dataDir === undefined });
@@ -132,6 +140,7 @@ export async function startKyanite(options: StartKyaniteOptions = {}): Promise<K
     tenantId,
     armEndpoint: url,
     tokenAuthority: url,
+    ...(server.imdsUrl && { imdsEndpoint: server.imdsUrl }),
     advanceClock: (seconds) => server.advanceClock(seconds),
     async stop() {
       agent.destroy();

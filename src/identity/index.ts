@@ -56,7 +56,7 @@ export {
 } from './grants.js';
 export { instanceDiscovery, openIdConfiguration, type InstanceDiscovery, type OpenIdConfiguration } from './discovery.js';
 export { TokenServiceError, renderTokenServiceError } from './errors.js';
-export { DEFAULT_IDENTITY_HEADER, identityRoutes, type IdentityRoutesOptions } from './routes.js';
+export { DEFAULT_IDENTITY_HEADER, identityRoutes, imdsRoutes, type IdentityRoutesOptions } from './routes.js';
 export {
   verifyAccessToken,
   type AccessTokenFailure,

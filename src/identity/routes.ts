@@ -95,6 +95,46 @@ function routerIgnoresTrailingSlash(app: FastifyInstance): boolean {
   return config.routerOptions?.ignoreTrailingSlash ?? config.ignoreTrailingSlash ?? false;
 }
 
+/** Errors of the token service in Entra's shape (or IMDS's, for the managed-identity endpoints). */
+function registerTokenServiceErrors(app: FastifyInstance, service: TokenService): void {
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    let known = toTokenServiceError(err);
+    if (known) {
+      request.log.info({ status: known.status, error: known.error }, 'token request refused');
+    } else {
+      request.log.error({ err }, 'token service failed');
+      const text = 'AADSTS90100: The token service failed on this request; this is a bug.';
+      known = new TokenServiceError(500, 'server_error', text, { codes: [90100] });
+    }
+    const body = renderTokenServiceError(known, { nowMs: service.clock.now(), correlationId: correlationIdOf(request) });
+    return reply.code(known.status).header('cache-control', 'no-store').send(body);
+  });
+}
+
+// Tokens must never be cached by anything in between (RFC 6749 §5.1).
+const sendToken = (reply: FastifyReply, body: object) => reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(body);
+
+const managedIdentityReply = (service: TokenService, request: FastifyRequest, reply: FastifyReply, params: Params, source: ManagedIdentitySource) =>
+  sendToken(reply, managedIdentityToken(service, { host: hostOf(request), source, resource: params.resource, selector: selectorOf(params) }));
+
+/**
+ * IMDS's identity endpoint, on its own: the HTTPS port serves it beside the rest of the token service, and the
+ * plain-HTTP IMDS listener (--imds-port, src/server/imds.ts) serves nothing else. A request without `Metadata: true`
+ * is IMDS's 400, which is also how the SDKs probe whether IMDS is there.
+ */
+export function imdsRoutes(service: TokenService): FastifyPluginAsync {
+  return async (app) => {
+    registerTokenServiceErrors(app, service);
+    const imds = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!hasMetadataHeader(request)) throw msiError(400, 'invalid_request', 'Required metadata header not specified');
+      return managedIdentityReply(service, request, reply, paramsOf(request.query), 'imds');
+    };
+    app.get('/metadata/identity/oauth2/token', imds);
+    // msal-node asks with a trailing slash.
+    if (!routerIgnoresTrailingSlash(app)) app.get('/metadata/identity/oauth2/token/', imds);
+  };
+}
+
 export function identityRoutes(options: IdentityRoutesOptions): FastifyPluginAsync {
   const service: TokenService = options;
   const identityHeader = options.identityHeader ?? DEFAULT_IDENTITY_HEADER;
@@ -104,23 +144,7 @@ export function identityRoutes(options: IdentityRoutesOptions): FastifyPluginAsy
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
-
-    app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-      let known = toTokenServiceError(err);
-      if (known) {
-        request.log.info({ status: known.status, error: known.error }, 'token request refused');
-      } else {
-        request.log.error({ err }, 'token service failed');
-        const text = 'AADSTS90100: The token service failed on this request; this is a bug.';
-        known = new TokenServiceError(500, 'server_error', text, { codes: [90100] });
-      }
-      const body = renderTokenServiceError(known, { nowMs: service.clock.now(), correlationId: correlationIdOf(request) });
-      return reply.code(known.status).header('cache-control', 'no-store').send(body);
-    });
-
-    // Tokens must never be cached by anything in between (RFC 6749 §5.1).
-    const sendToken = (reply: FastifyReply, body: object) =>
-      reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(body);
+    registerTokenServiceErrors(app, service);
 
     // --- discovery -------------------------------------------------------------------------------------------------
     app.get<TenantRoute>('/:tenant/v2.0/.well-known/openid-configuration', async (request) =>
@@ -158,18 +182,7 @@ export function identityRoutes(options: IdentityRoutesOptions): FastifyPluginAsy
     app.post<TenantRoute>('/adfs/oauth2/token', tokenRoute('adfs'));
 
     // --- managed identity ----------------------------------------------------------------------------------------
-    const miToken = (request: FastifyRequest, reply: FastifyReply, params: Params, source: ManagedIdentitySource) => {
-      const selector = selectorOf(params);
-      return sendToken(reply, managedIdentityToken(service, { host: hostOf(request), source, resource: params.resource, selector }));
-    };
-
-    const imds = async (request: FastifyRequest, reply: FastifyReply) => {
-      if (!hasMetadataHeader(request)) throw msiError(400, 'invalid_request', 'Required metadata header not specified');
-      return miToken(request, reply, paramsOf(request.query), 'imds');
-    };
-    app.get('/metadata/identity/oauth2/token', imds);
-    // msal-node asks with a trailing slash.
-    if (!routerIgnoresTrailingSlash(app)) app.get('/metadata/identity/oauth2/token/', imds);
+    await app.register(imdsRoutes(service));
 
     // App Service: X-IDENTITY-HEADER (2019-08-01) or the older `secret` header (2017-09-01, MSI_SECRET).
     app.get('/msi/token', async (request, reply) => {
@@ -179,13 +192,13 @@ export function identityRoutes(options: IdentityRoutesOptions): FastifyPluginAsy
       if (service.principals.mode === 'strict' && !secretsMatch(proof, identityHeader)) {
         throw msiError(401, 'unauthorized_client', 'The X-IDENTITY-HEADER value is not valid');
       }
-      return miToken(request, reply, paramsOf(request.query), 'app-service');
+      return managedIdentityReply(service, request, reply, paramsOf(request.query), 'app-service');
     });
 
     // Cloud Shell (MSI_ENDPOINT without MSI_SECRET, used by `az login --identity`): a form post with Metadata: true.
     app.post('/msi/token', async (request, reply) => {
       if (!hasMetadataHeader(request)) throw msiError(400, 'invalid_request', 'Required metadata header not specified');
-      return miToken(request, reply, { ...paramsOf(request.query), ...paramsOf(request.body) }, 'cloud-shell');
+      return managedIdentityReply(service, request, reply, { ...paramsOf(request.query), ...paramsOf(request.body) }, 'cloud-shell');
     });
   };
 }

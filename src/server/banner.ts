@@ -43,6 +43,13 @@ export function banner(k: RunningKyanite): string {
   } else if (config.cert) {
     lines.push(`Serving the certificate ${config.cert}`);
   }
+  if (k.imdsUrl) {
+    lines.push(
+      '',
+      `Managed identity over IMDS (plain HTTP, loopback only): ${k.imdsUrl}/metadata/identity/oauth2/token`,
+      `  export AZURE_POD_IDENTITY_AUTHORITY_HOST=${k.imdsUrl}   # DefaultAzureCredential: JavaScript, Python, .NET, Java`,
+    );
+  }
   lines.push('', `Vault hosts other than localhost need a name that resolves to ${config.host}, e.g. in /etc/hosts:`);
   lines.push(`  127.0.0.1 ${k.domain.vaults.list().map((v) => `${v.name}.vault.localhost`).join(' ')}`);
   return lines.join('\n');

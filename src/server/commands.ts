@@ -25,6 +25,11 @@ export function trustLines(caPath: string): string {
     '# Java (JDK HTTPS, the Azure SDK\'s Netty and OkHttp clients): import into a PKCS12 truststore, point the JVM at it',
     `keytool -importcert -noprompt -alias kyanite -file ${caPath} -keystore kyanite-truststore.p12 -storetype PKCS12 -storepass changeit`,
     'export JAVA_TOOL_OPTIONS="-Djavax.net.ssl.trustStore=$PWD/kyanite-truststore.p12 -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword=changeit"',
+    '',
+    '# A managed identity with no code change. IMDS, as on an Azure VM (start Kyanite with --imds-port IMDS_PORT):',
+    'export AZURE_POD_IDENTITY_AUTHORITY_HOST=http://127.0.0.1:IMDS_PORT   # JavaScript, Python, .NET, Java',
+    '# or App Service style, on the HTTPS port (every SDK, Go and the Azure CLI included):',
+    'export IDENTITY_ENDPOINT=https://localhost:PORT/msi/token IDENTITY_HEADER=kyanite',
   ].join('\n');
 }
 

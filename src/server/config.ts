@@ -53,6 +53,8 @@ export interface Config {
   adminPrincipals?: string[];
   /** Answer clients beyond loopback under --auth any on a non-loopback --host (protected mode is off). */
   allowRemote?: boolean;
+  /** Serve IMDS's identity endpoint over plain HTTP on 127.0.0.1 at this port (0 picks one); off when undefined. */
+  imdsPort?: number;
 }
 
 export interface FlagSpec {
@@ -118,6 +120,13 @@ export const FLAGS: readonly FlagSpec[] = [
     metavar: 'NAME',
     help: 'also let the local CA vouch for NAME (and its subdomains), .SUFFIX, an IP address or a CIDR range; it vouches for localhost, *.localhost and loopback only otherwise (repeatable; env: comma-separated)',
   },
+  {
+    flag: 'imds-port',
+    type: 'string',
+    default: '',
+    metavar: 'PORT',
+    help: "serve IMDS's managed-identity token endpoint over plain HTTP on 127.0.0.1:PORT (0 picks one; off by default), for AZURE_POD_IDENTITY_AUTHORITY_HOST",
+  },
   { flag: 'cert', type: 'string', default: '', help: 'PEM certificate to serve instead of the local CA' },
   { flag: 'key', type: 'string', default: '', help: 'PEM private key for --cert' },
   { flag: 'log-level', type: 'string', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
@@ -164,9 +173,12 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     throw new ConfigError(`Invalid --${flag} (${envName(flag)}): ${why}`);
   };
 
-  const portText = pick('port') ?? '8443';
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) fail('port', `'${portText}' is not a port number from 0 to 65535`);
+  const portOf = (flag: string, text: string): number => {
+    if (!/^\d+$/.test(text) || Number(text) > 65535) fail(flag, `'${text}' is not a port number from 0 to 65535`);
+    return Number(text);
+  };
+  const port = portOf('port', pick('port') ?? '8443');
+  const imdsPort = pick('imds-port');
 
   const auth = pick('auth') ?? 'any';
   if (auth !== 'any' && auth !== 'strict') fail('auth', `'${auth}' is neither 'any' nor 'strict'`);
@@ -265,6 +277,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     principals,
     ...(adminPrincipals && { adminPrincipals }),
     ...(bool('allow-remote') && { allowRemote: true }),
+    ...(imdsPort !== undefined && { imdsPort: portOf('imds-port', imdsPort) }),
   };
 }
 

@@ -8,6 +8,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { loggerOptions } from './logger.js';
 import { planesFor } from './planes.js';
+import { startImdsListener, type ImdsListener } from './imds.js';
 import { listenAddressWarning, loadTls } from './tls.js';
 import { SERVICE_LIMIT } from './chaos.js';
 import { DEFAULT_LIMITS } from './limits.js';
@@ -28,6 +29,8 @@ export interface RunningKyanite {
   url: string;
   caPem: string | undefined;
   caPath: string | undefined;
+  /** http://127.0.0.1:PORT of the plain-HTTP IMDS listener (--imds-port), for AZURE_POD_IDENTITY_AUTHORITY_HOST. */
+  imdsUrl?: string;
   /** Moves Kyanite's clock forward and applies what falls due (scheduled purges). */
   advanceClock(seconds: number): Promise<void>;
   stop(): Promise<void>;
@@ -69,6 +72,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       const listening = listenAddressWarning(config.host, config.tlsNames);
       if (listening !== undefined) warn(listening);
     }
+    const { imds: imdsRoutes, ...planes } = planesFor(config, domain, store);
     const app = await buildApp({
       domain,
       logger: loggerOptions(config.logLevel),
@@ -76,7 +80,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       commits: store.commits,
       ...(inProtectedMode(config) && { loopbackOnly: config.host }),
       // The token service, ARM and, in --auth strict, the data plane's token check.
-      ...planesFor(config, domain, store),
+      ...planes,
       limits: {
         headersTimeoutMs: config.headersTimeoutMs ?? DEFAULT_LIMITS.headersTimeoutMs,
         requestTimeoutMs: config.requestTimeoutMs ?? DEFAULT_LIMITS.requestTimeoutMs,
@@ -96,6 +100,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const warning = remoteAccessWarning(config);
     if (warning) app.log.warn(warning);
     const port = (app.server.address() as AddressInfo).port;
+    let imds: ImdsListener | undefined;
+    if (config.imdsPort !== undefined) {
+      try {
+        imds = await startImdsListener({ port: config.imdsPort, routes: imdsRoutes, logger: loggerOptions(config.logLevel) });
+      } catch (err) {
+        await app.close();
+        throw err;
+      }
+    }
 
     const sweeper = setInterval(() => {
       domain.sweep().catch((err: unknown) => app.log.error({ err }, 'scheduled sweep failed'));
@@ -113,6 +126,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       url: `https://localhost:${port}`,
       caPem: tls.caPem,
       caPath: tls.caPath,
+      ...(imds && { imdsUrl: imds.url }),
       async advanceClock(seconds) {
         clock.advance(seconds);
         await domain.sweep();
@@ -121,6 +135,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         if (stopped) return;
         stopped = true;
         clearInterval(sweeper);
+        await imds?.close();
         await app.close();
         await domain.close();
         store.close();

@@ -7,6 +7,7 @@ import { DEFAULT_TENANT_ID } from '../domain/vaults.js';
 import {
   createPrincipalDirectory,
   identityRoutes,
+  imdsRoutes,
   lazySigningKey,
   type Principal,
 } from '../identity/index.js';
@@ -36,6 +37,8 @@ export interface Planes {
   plugins: FastifyPluginAsync[];
   /** The data plane's token check: set in strict mode only (in --auth any every Bearer passes). */
   tokenCheck?: TokenCheck;
+  /** IMDS's identity endpoint alone, over the same token service, for the plain-HTTP listener (--imds-port). */
+  imds: FastifyPluginAsync;
   /** The admin routes' check: an admin principal's token, in strict mode only. */
   adminCheck?: (request: FastifyRequest) => void;
 }
@@ -69,8 +72,10 @@ export function createPlanes(options: PlaneOptions): Planes {
   const adminObjectIds = (options.adminPrincipals ?? []).map((id) => principals.objectIdOf(id));
   if (strict) seedAdminPolicies(options, adminObjectIds, tenantId);
 
+  const tokenService = { keys, clock, tenantId, principals };
+  const imds = imdsRoutes(tokenService);
   const plugins = [
-    identityRoutes({ keys, clock, tenantId, principals }),
+    identityRoutes(tokenService),
     armPlane({
       domain: options.domain,
       tenantId,
@@ -82,10 +87,11 @@ export function createPlanes(options: PlaneOptions): Planes {
       }),
     }),
   ];
-  if (!strict) return { plugins };
+  if (!strict) return { plugins, imds };
   const adminSet = new Set(adminObjectIds.map((oid) => oid.toLowerCase()));
   return {
     plugins,
+    imds,
     tokenCheck: strictDataPlaneCheck({ keys, clock, tenantId }, operationAuthorizer(options.domain.vaults, roleAssignments)),
     adminCheck: strictAdminCheck({ keys, clock, tenantId }, (claims) => adminSet.has(claims.oid.toLowerCase())),
   };

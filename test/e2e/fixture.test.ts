@@ -50,3 +50,24 @@ describe("the fixture under auth: 'strict'", () => {
     }
   });
 });
+
+describe('the fixture with imds: true', () => {
+  it('serves IMDS over plain HTTP at imdsEndpoint, whose managed-identity token the vault takes', async () => {
+    const withImds = await startKyanite({ imds: true });
+    try {
+      expect(kv.imdsEndpoint).toBeUndefined();
+      expect(withImds.imdsEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const res = await fetch(`${withImds.imdsEndpoint}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net`, {
+        headers: { Metadata: 'true' },
+      });
+      expect(res.status).toBe(200);
+      const { access_token: token } = (await res.json()) as { access_token: string };
+      const credential = { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600_000 }) };
+      const client = new SecretClient(withImds.vaultUrl(), credential, withImds.clientOptions);
+      await client.setSecret('from-imds', 'ok');
+      expect((await client.getSecret('from-imds')).value).toBe('ok');
+    } finally {
+      await withImds.stop();
+    }
+  });
+});

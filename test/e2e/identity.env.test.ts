@@ -38,7 +38,7 @@ async function runChild(vars: Record<string, string>, secret: string): Promise<{
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ auth: 'strict', principals: [APP, SYSTEM_MANAGED_IDENTITY] });
+  server = await startTestServer({ auth: 'strict', principals: [APP, SYSTEM_MANAGED_IDENTITY], imdsPort: 0 });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyanite-identity-env-'));
   caFile = path.join(dir, 'ca.pem');
   fs.writeFileSync(caFile, server.caPem);
@@ -76,6 +76,12 @@ describe('stock @azure/identity against --auth strict, configured by environment
       'from-env-mi',
     );
     expectRoundTrip(out, 'from-env-mi');
+  }, 90_000);
+
+  it('DefaultAzureCredential: AZURE_POD_IDENTITY_AUTHORITY_HOST alone (IMDS over plain HTTP, --imds-port)', async () => {
+    expect(server.k.imdsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const out = await runChild({ AZURE_POD_IDENTITY_AUTHORITY_HOST: server.k.imdsUrl! }, 'from-env-imds');
+    expectRoundTrip(out, 'from-env-imds');
   }, 90_000);
 
   it('ClientSecretCredential with a GUID tenant and disableInstanceDiscovery', async () => {

@@ -54,7 +54,7 @@ describe.skipIf(!python)('Debian python3-azure credentials against --auth strict
   let dir: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ auth: 'strict', principals: [APP, SYSTEM_MANAGED_IDENTITY], vaults: ['default', 'kv-py'] });
+    server = await startTestServer({ auth: 'strict', principals: [APP, SYSTEM_MANAGED_IDENTITY], vaults: ['default', 'kv-py'], imdsPort: 0 });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyanite-identity-py-'));
     fs.writeFileSync(path.join(dir, 'ca.pem'), server.caPem);
     grantSecretsGetSet(server, 'kv-py', [APP.clientId]);
@@ -99,6 +99,10 @@ describe.skipIf(!python)('Debian python3-azure credentials against --auth strict
       { KYANITE_E2E_CREDENTIAL: 'managed-identity', IDENTITY_ENDPOINT: `https://localhost:${server.port}/msi/token`, IDENTITY_HEADER },
       'py-managed-identity',
     );
+  }, 90_000);
+
+  it('DefaultAzureCredential from AZURE_POD_IDENTITY_AUTHORITY_HOST alone (IMDS over plain HTTP, --imds-port)', async () => {
+    await run({ KYANITE_E2E_CREDENTIAL: 'default', AZURE_POD_IDENTITY_AUTHORITY_HOST: server.k.imdsUrl! }, 'py-imds');
   }, 90_000);
 
   it('DefaultAzureCredential from AZURE_* variables alone', async () => {

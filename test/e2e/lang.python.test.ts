@@ -67,7 +67,7 @@ describe.skipIf(!!missing && !ci)('Python suite on the current PyPI packages (te
     strictDir = tempDir('kyanite-lang-python-strict-');
     work = tempDir('kyanite-pytest-');
     [child, strict] = await Promise.all([
-      startChild(dataDir, ['--vault', VAULT]),
+      startChild(dataDir, ['--vault', VAULT, '--imds-port', '0']),
       startChild(strictDir, ['--auth', 'strict', '--vault', STRICT.vault, '--principal', `${STRICT.clientId}:${STRICT.secret}`,
         '--admin-principal', STRICT.clientId]),
     ]);
@@ -87,8 +87,12 @@ describe.skipIf(!!missing && !ci)('Python suite on the current PyPI packages (te
     // Each Kyanite made its own CA: one bundle trusts both (a user of one Kyanite points at its ca.pem alone).
     const bundle = path.join(work, 'ca-bundle.pem');
     fs.writeFileSync(bundle, [dataDir, strictDir].map((d) => fs.readFileSync(path.join(d, 'tls', 'ca.pem'), 'utf8')).join('\n'));
+    // The banner's IMDS line: the plain-HTTP listener that AZURE_POD_IDENTITY_AUTHORITY_HOST names.
+    const imds = /export AZURE_POD_IDENTITY_AUTHORITY_HOST=(http:\/\/127\.0\.0\.1:\d+)/.exec(child!.stdout());
+    expect(imds, 'the banner names the IMDS listener').not.toBeNull();
     Object.assign(env, {
       KYANITE_URL: base,
+      KYANITE_IMDS_URL: imds![1],
       KYANITE_VAULT_URL: `https://${VAULT}.vault.localhost:${child!.port}`,
       KYANITE_STRICT_URL: `https://localhost:${strict!.port}`,
       KYANITE_STRICT_VAULT_URL: `https://${STRICT.vault}.vault.localhost:${strict!.port}`,

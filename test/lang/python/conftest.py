@@ -8,6 +8,7 @@ sets after starting Kyanite the way the README says (a user sets the same ones b
                      a service principal signing in at Kyanite's token service (DefaultAzureCredential reads them)
   KYANITE_STRICT_URL, KYANITE_STRICT_VAULT_URL, KYANITE_STRICT_CLIENT_ID, KYANITE_STRICT_CLIENT_SECRET
                      a second Kyanite under --auth strict and the service principal it declares (test_identity.py)
+  KYANITE_IMDS_URL   http://127.0.0.1:PORT, the first Kyanite's plain-HTTP IMDS listener (--imds-port)
 """
 import os
 import uuid
@@ -19,7 +20,7 @@ from azure.keyvault.keys import KeyClient
 from azure.keyvault.secrets import SecretClient
 
 REQUIRED = ['KYANITE_URL', 'KYANITE_VAULT_URL', 'REQUESTS_CA_BUNDLE', 'KYANITE_STRICT_URL', 'KYANITE_STRICT_VAULT_URL',
-            'KYANITE_STRICT_CLIENT_ID', 'KYANITE_STRICT_CLIENT_SECRET']
+            'KYANITE_STRICT_CLIENT_ID', 'KYANITE_STRICT_CLIENT_SECRET', 'KYANITE_IMDS_URL']
 
 
 def pytest_configure(config):

@@ -12,7 +12,7 @@ from azure.keyvault.secrets import SecretClient
 
 IDENTITY_VARS = ['AZURE_AUTHORITY_HOST', 'AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET',
                  'AZURE_CLIENT_CERTIFICATE_PATH', 'AZURE_FEDERATED_TOKEN_FILE',
-                 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'MSI_ENDPOINT', 'MSI_SECRET']
+                 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'MSI_ENDPOINT', 'MSI_SECRET', 'AZURE_POD_IDENTITY_AUTHORITY_HOST']
 ZERO_TENANT = '00000000-0000-0000-0000-000000000000'
 MANAGED_IDENTITY_CLIENT_ID = '3cf1c726-808e-4e8d-b60e-b8f4fca971c1'  # Kyanite's system-assigned identity
 
@@ -107,6 +107,18 @@ def test_managed_identity_app_service_style(only, kyanite_url, vault_url, name):
     n = name('mi')
     client.set_secret(n, 'as a managed identity')
     assert client.get_secret(n).value == 'as a managed identity'
+
+
+def test_managed_identity_imds_over_plain_http(only, vault_url, name):
+    # As on an Azure VM: IMDS, at the host AZURE_POD_IDENTITY_AUTHORITY_HOST names (Kyanite's --imds-port listener).
+    only(AZURE_POD_IDENTITY_AUTHORITY_HOST=os.environ['KYANITE_IMDS_URL'])
+    credential = DefaultAzureCredential()
+    seen = claims(credential.get_token('https://vault.azure.net/.default').token)
+    assert seen['appid'] == MANAGED_IDENTITY_CLIENT_ID
+    client = SecretClient(vault_url, credential)
+    n = name('imds')
+    client.set_secret(n, 'through IMDS')
+    assert client.get_secret(n).value == 'through IMDS'
 
 
 def test_service_principal_under_strict_auth(only, name):
