@@ -27,7 +27,8 @@ export function rsaDecrypt(jwk: PrivateJwk, alg: RsaEncAlg, ciphertext: Buffer):
   if (alg !== 'RSA1_5') {
     return privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[alg] }, ciphertext);
   }
-  // Node 20 refuses PKCS#1 v1.5 private decryption (CVE-2023-46809), so undo the padding over the bare RSA result.
+  // Node refuses PKCS#1 v1.5 private decryption (CVE-2023-46809) on every supported major (20.11.1+, 22, 24) unless
+  // started with --security-revert, so undo the padding over the bare RSA result: the same code on each version.
   if (ciphertext.length !== Math.ceil(modulusBits(key) / 8)) throw decryptFailed();
   return stripPkcs1Type2(privateDecrypt({ key, padding: constants.RSA_NO_PADDING }, ciphertext));
 }

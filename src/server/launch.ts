@@ -4,9 +4,10 @@
  * bundle, dist/bundle/kyanite.cjs, through a V8 code cache that the build wrote next to it.
  *
  * Why: compiling a megabyte of JavaScript is the largest part of Kyanite's start-up after Node's own. Node 20 keeps
- * no compile cache for ES modules, but vm.Script takes V8's cached data for a CommonJS script. A cache that does not
- * fit this node binary or its flags (`--cpu-prof`, say) is rejected by V8 and the script is compiled as usual, so the
- * cache only ever saves time. tsc also compiles this file into dist/server/launch.js like every module; that copy
+ * no compile cache for ES modules (`module.enableCompileCache` came in 22.1), but vm.Script takes V8's cached data
+ * for a CommonJS script on every supported major. A cache that does not fit this node binary or its flags
+ * (`--cpu-prof`, say; or another Node version than the build's) is rejected by V8 and the script is compiled as
+ * usual, so the cache only ever saves time. tsc also compiles this file into dist/server/launch.js like every module; that copy
  * is only the input of the bundle.
  */
 import fs from 'node:fs';

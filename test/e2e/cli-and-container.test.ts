@@ -86,6 +86,21 @@ describe('the container entry points, run directly', () => {
     expect(readme).toContain('docker run -p 127.0.0.1:8443:8443');
   });
 
+  it('builds and runs on a supported Node LTS, never an end-of-life one (20 or older), the same in every stage', () => {
+    const compose = fs.readFileSync(path.join(root, 'docker/compose.yaml'), 'utf8');
+    const images = [...dockerfile.matchAll(/^FROM (\S+)/gm), ...compose.matchAll(/^\s+image: (node:\S+)/gm)].map((m) => m[1]!);
+    expect(images).toHaveLength(3); // build stage, runtime stage, the compose file's app
+    const majors = images.map((image) => Number(/^node:(\d+)-bookworm-slim$/.exec(image)?.[1]));
+    for (const [i, major] of majors.entries()) {
+      expect(major, images[i]).toBeGreaterThanOrEqual(22);
+      expect(major % 2, `${images[i]}: odd majors never become LTS`).toBe(0);
+    }
+    // better-sqlite3's native module is compiled in the build stage for that Node's ABI and loaded in the runtime one.
+    expect(majors[1]).toBe(majors[0]);
+    const engines = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).engines.node as string;
+    expect(engines).toContain(`^${majors[0]}.`);
+  });
+
   it('warns at start on 0.0.0.0: protected mode without --allow-remote, an open door with it', async () => {
     for (const [allow, expected] of [
       ['false', /Protected mode: .*0\.0\.0\.0.*--allow-remote/s],
