@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../domain/clock.js';
 import { KeyVaultError, unauthorized } from '../domain/errors.js';
 import { decodeJwt, verifyAccessToken, type AccessTokenClaims, type AccessTokenFailure, type SigningKey } from '../identity/index.js';
-import { challengeHeader, challengeResource, parseHost, type HostInfo } from './hosts.js';
+import { challengeHeader, challengeResource, kyaniteOrigin, parseHost, type HostInfo } from './hosts.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -115,9 +115,8 @@ export function strictDataPlaneCheck(options: StrictAuthOptions, authorize: (req
 
 /** The management audiences of a request: Kyanite's own on the port used (as the cloud metadata names it) and Azure's. */
 export function armAudiences(host: HostInfo): Set<string> {
-  const port = host.port && host.port !== '443' ? `:${host.port}` : '';
   return new Set(
-    [`https://localhost${port}`, `https://${host.authority}`, 'https://management.azure.com', 'https://management.core.windows.net'].map(
+    [kyaniteOrigin(host), `https://${host.authority}`, 'https://management.azure.com', 'https://management.core.windows.net'].map(
       normalizeAudience,
     ),
   );
@@ -159,9 +158,8 @@ export function strictArmCheck(options: StrictAuthOptions): TokenCheck {
     const refusal = verify(token, request, options, armAudiences(host));
     if (!refusal) return;
     const { code, message } = armRefusal(refusal, host, options);
-    const port = host.port && host.port !== '443' ? `:${host.port}` : '';
     throw new KeyVaultError(401, code, message, {
-      headers: { 'www-authenticate': `Bearer authorization_uri="https://localhost${port}/", error="invalid_token", error_description="${code}"` },
+      headers: { 'www-authenticate': `Bearer authorization_uri="${kyaniteOrigin(host)}/", error="invalid_token", error_description="${code}"` },
     });
   };
 }
@@ -175,10 +173,10 @@ export function strictAdminCheck(options: StrictAuthOptions, isAdmin: (claims: A
   return (request) => {
     const host = parseHost(request.headers.host);
     const match = BEARER.exec(request.headers.authorization ?? '');
-    const port = host.port && host.port !== '443' ? `:${host.port}` : '';
-    const challenge = `Bearer authorization_uri="https://localhost${port}/", resource="https://localhost${port}"`;
+    const origin = kyaniteOrigin(host);
+    const challenge = `Bearer authorization_uri="${origin}/", resource="${origin}"`;
     if (!match) {
-      throw new KeyVaultError(401, 'Unauthorized', `Under --auth strict the admin routes need a bearer token for https://localhost${port} of an admin principal.`, {
+      throw new KeyVaultError(401, 'Unauthorized', `Under --auth strict the admin routes need a bearer token for ${origin} of an admin principal.`, {
         headers: { 'www-authenticate': challenge },
       });
     }

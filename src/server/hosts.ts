@@ -54,7 +54,10 @@ export function challengeResource(host: HostInfo): string {
  * (azsecrets/azkeys/azcertificates via keyvault/internal 1.2.0) takes the tenant as the 4th "/"-separated part of
  * the URL and panics when there is none.
  */
-export const challengeAuthority = (host: HostInfo): string => `https://${withPort('localhost', host.port)}/`;
+/** Kyanite's own origin on the port the client used: the token authority and the management resource. */
+export const kyaniteOrigin = (host: HostInfo): string => `https://${withPort('localhost', host.port)}`;
+
+export const challengeAuthority = (host: HostInfo): string => `${kyaniteOrigin(host)}/`;
 
 /**
  * The challenge's `authorization` URL. With no tenant in the path ("/"), JS, Python and Go clients ask for a token in
