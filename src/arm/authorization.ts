@@ -6,7 +6,9 @@ import { authorizationFailed, badRequest } from './errors.js';
  * ARM's authorization under --auth strict: each management request is an action (`Microsoft.KeyVault/vaults/write`)
  * over a scope (the request's path), allowed when a role assignment of the caller at that scope or above has a role
  * whose actions cover it (src/domain/access.ts decides). Like ARM, the action is derived from the path and method
- * rather than listed per route, so a new management route is covered the day it is written.
+ * rather than listed per route, so a new management route is covered the day it is written. The few requests any
+ * valid token may make (who the caller is and what exists to ask for, which Azure answers to anyone signed in:
+ * docs/identity.md) say so on their route: `config: { permission: 'open' }` (src/server/route-config.ts).
  */
 
 declare module 'fastify' {
@@ -62,12 +64,6 @@ export function armActionOf(method: string, path: string): string {
   return `${type}/write`;
 }
 
-/**
- * Requests any valid token may make, decided per route (docs/identity.md): who the caller is and what exists to
- * ask for, which Azure answers to anyone signed in.
- */
-const OPEN: ReadonlySet<string> = new Set(['GET /subscriptions', 'GET /tenants', 'GET /providers/microsoft.keyvault/operations']);
-
 export interface ArmAuthorizerOptions {
   assignments: RoleAssignments;
   /** Object ids of the declared admin principals: Owner of every subscription. */
@@ -98,7 +94,7 @@ export function armAuthorizer(options: ArmAuthorizerOptions): (request: FastifyR
   const admins = new Set(options.adminObjectIds.map((id) => id.toLowerCase()));
   return (request) => {
     const path = scopePath(request) || '/';
-    if (OPEN.has(`${request.method.toUpperCase()} ${path.toLowerCase()}`)) return;
+    if (request.routeOptions.config.permission === 'open') return;
     const oid = request.caller?.oid;
     // The token hook ran first; without claims the request cannot have got here in strict mode.
     if (!oid) throw authorizationFailed('(unknown)', armActionOf(request.method, path), path);

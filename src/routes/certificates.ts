@@ -5,6 +5,7 @@ import type { CertificatePolicy } from '../domain/certificates/policy.js';
 import type { Certificate, CertificateService, PendingOperation } from '../domain/certificates/service.js';
 import type { DeletedInfo } from '../domain/lifecycle.js';
 import type { VaultContext } from '../domain/vaults.js';
+import { operation } from '../server/route-config.js';
 import { registerLifecycleRoutes } from './lifecycle-routes.js';
 import { objectUrl, renderAttributes, withDeleted, type Json } from './render.js';
 import {
@@ -118,12 +119,13 @@ const includePending = (q: ListQueryT) => q.includePending === 'true';
 
 export function certificateRoutes(certs: CertificateService): FastifyPluginAsync {
   const { lifecycle, issuers } = certs;
+  const op = (permission: string) => operation('certificates', permission);
   return async (app) => {
     const bundle = (c: Certificate, vault: VaultContext, apiVersion: string, deleted?: DeletedInfo) => renderCertificate(certs, c, vault, apiVersion, deleted);
 
     app.post<{ Params: NameParamsT; Body: Static<typeof CreateBody> | undefined }>(
       '/certificates/:name/create',
-      { schema: { body: Type.Union([CreateBody, Type.Null()]) } },
+      { schema: { body: Type.Union([CreateBody, Type.Null()]) }, config: op('create') },
       async (req, reply) => {
         const b = req.body ?? {};
         const op = await certs.create(req.vault, req.params.name, {
@@ -140,20 +142,20 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
       },
     );
 
-    app.get<{ Params: NameParamsT }>('/certificates/:name/pending', async (req) =>
+    app.get<{ Params: NameParamsT }>('/certificates/:name/pending', { config: op('get') }, async (req) =>
       renderOperation(req.vault, req.params.name, await certs.getOperation(req.vault, req.params.name)),
     );
     app.patch<{ Params: NameParamsT; Body: Static<typeof OperationUpdateBody> }>(
       '/certificates/:name/pending',
-      { schema: { body: OperationUpdateBody } },
+      { schema: { body: OperationUpdateBody }, config: op('update') },
       async (req) => renderOperation(req.vault, req.params.name, await certs.cancelOperation(req.vault, req.params.name, req.body.cancellation_requested)),
     );
-    app.delete<{ Params: NameParamsT }>('/certificates/:name/pending', async (req) =>
+    app.delete<{ Params: NameParamsT }>('/certificates/:name/pending', { config: op('update') }, async (req) =>
       renderOperation(req.vault, req.params.name, await certs.deleteOperation(req.vault, req.params.name)),
     );
     app.post<{ Params: NameParamsT; Body: Static<typeof MergeBody> }>(
       '/certificates/:name/pending/merge',
-      { schema: { body: MergeBody } },
+      { schema: { body: MergeBody }, config: op('create') },
       async (req, reply) => {
         const b = req.body;
         const c = await certs.merge(req.vault, req.params.name, b.x5c, given(b.attributes), given(b.tags));
@@ -163,7 +165,7 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
 
     app.post<{ Params: NameParamsT; Body: Static<typeof ImportBody> }>(
       '/certificates/:name/import',
-      { schema: { body: ImportBody } },
+      { schema: { body: ImportBody }, config: op('import') },
       async (req) => {
         const b = req.body;
         const c = await certs.import(req.vault, req.params.name, {
@@ -178,25 +180,25 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
       },
     );
 
-    app.get<{ Params: NameParamsT }>('/certificates/:name/policy', async (req) => {
+    app.get<{ Params: NameParamsT }>('/certificates/:name/policy', { config: op('get') }, async (req) => {
       const name = lifecycle.get(req.vault, req.params.name).name;
       return renderPolicy(req.vault, name, certs.policy(req.vault, name));
     });
     app.patch<{ Params: NameParamsT; Body: Record<string, unknown> }>(
       '/certificates/:name/policy',
-      { schema: { body: PolicyBody } },
+      { schema: { body: PolicyBody }, config: op('update') },
       async (req) => {
         const name = lifecycle.get(req.vault, req.params.name).name;
         return renderPolicy(req.vault, name, certs.updatePolicy(req.vault, name, req.body as never));
       },
     );
 
-    app.get<{ Params: NameVersionParamsT }>('/certificates/:name/:version?', async (req) =>
+    app.get<{ Params: NameVersionParamsT }>('/certificates/:name/:version?', { config: op('get') }, async (req) =>
       bundle(await certs.get(req.vault, req.params.name, req.params.version), req.vault, req.apiVersion),
     );
     app.patch<{ Params: NameVersionParamsT; Body: Static<typeof UpdateBody> | undefined }>(
       '/certificates/:name/:version?',
-      { schema: { body: Type.Union([UpdateBody, Type.Null()]) } },
+      { schema: { body: Type.Union([UpdateBody, Type.Null()]) }, config: op('update') },
       async (req) => {
         const b = req.body ?? {};
         const c = await certs.update(req.vault, req.params.name, req.params.version, {
@@ -223,33 +225,33 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
       listed: (v, q) => includePending(q) || !v.body.pending,
     });
 
-    app.get<{ Querystring: ListQueryT }>('/certificates/issuers', { schema: { querystring: ListQuery } }, async (req) => {
+    app.get<{ Querystring: ListQueryT }>('/certificates/issuers', { schema: { querystring: ListQuery }, config: op('listissuers') }, async (req) => {
       const all = issuers.list(req.vault);
       return { value: all.map((i) => ({ id: `${req.vault.baseUrl}/certificates/issuers/${i.name}`, provider: i.provider })), nextLink: null };
     });
-    app.get<{ Params: IssuerParams }>('/certificates/issuers/:issuer', async (req) =>
+    app.get<{ Params: IssuerParams }>('/certificates/issuers/:issuer', { config: op('getissuers') }, async (req) =>
       renderIssuer(req.vault, issuers.get(req.vault, req.params.issuer)),
     );
     app.put<{ Params: IssuerParams; Body: IssuerBodyT }>(
       '/certificates/issuers/:issuer',
-      { schema: { body: Type.Intersect([IssuerBody, Type.Object({ provider: Type.String({ minLength: 1 }) })]) } },
+      { schema: { body: Type.Intersect([IssuerBody, Type.Object({ provider: Type.String({ minLength: 1 }) })]) }, config: op('setissuers') },
       async (req) => renderIssuer(req.vault, issuers.set(req.vault, req.params.issuer, req.body)),
     );
     app.patch<{ Params: IssuerParams; Body: IssuerBodyT }>(
       '/certificates/issuers/:issuer',
-      { schema: { body: IssuerBody } },
+      { schema: { body: IssuerBody }, config: op('setissuers') },
       async (req) => renderIssuer(req.vault, issuers.update(req.vault, req.params.issuer, req.body)),
     );
-    app.delete<{ Params: IssuerParams }>('/certificates/issuers/:issuer', async (req) =>
+    app.delete<{ Params: IssuerParams }>('/certificates/issuers/:issuer', { config: op('deleteissuers') }, async (req) =>
       renderIssuer(req.vault, issuers.delete(req.vault, req.params.issuer)),
     );
 
     const contactsId = (vault: VaultContext) => `${vault.baseUrl}/certificates/contacts`;
-    app.put<{ Body: Static<typeof ContactsBody> }>('/certificates/contacts', { schema: { body: ContactsBody } }, async (req) => ({
+    app.put<{ Body: Static<typeof ContactsBody> }>('/certificates/contacts', { schema: { body: ContactsBody }, config: op('managecontacts') }, async (req) => ({
       id: contactsId(req.vault),
       contacts: issuers.setContacts(req.vault, req.body.contacts),
     }));
-    app.get('/certificates/contacts', async (req) => ({ id: contactsId(req.vault), contacts: issuers.getContacts(req.vault) }));
-    app.delete('/certificates/contacts', async (req) => ({ id: contactsId(req.vault), contacts: issuers.deleteContacts(req.vault) }));
+    app.get('/certificates/contacts', { config: op('managecontacts') }, async (req) => ({ id: contactsId(req.vault), contacts: issuers.getContacts(req.vault) }));
+    app.delete('/certificates/contacts', { config: op('managecontacts') }, async (req) => ({ id: contactsId(req.vault), contacts: issuers.deleteContacts(req.vault) }));
   };
 }

@@ -7,6 +7,7 @@ import type { DeletedInfo } from '../domain/lifecycle.js';
 import type { Key, KeyService, ReleasePolicy } from '../domain/keys.js';
 import type { VaultContext } from '../domain/vaults.js';
 import { fromBase64url, toBase64url } from './base64url.js';
+import { operation } from '../server/route-config.js';
 import { registerLifecycleRoutes } from './lifecycle-routes.js';
 import { objectUrl, renderAttributes, withDeleted, type Json } from './render.js';
 import {
@@ -123,7 +124,7 @@ const CRYPTO_ROUTES = [
 export function keyRoutes(keys: KeyService): FastifyPluginAsync {
   const { lifecycle } = keys;
   return async (app) => {
-    app.post<{ Params: NameParamsT; Body: CreateKeyBodyT }>('/keys/:name/create', { schema: { body: CreateKeyBody } }, async (req) => {
+    app.post<{ Params: NameParamsT; Body: CreateKeyBodyT }>('/keys/:name/create', { schema: { body: CreateKeyBody }, config: operation('keys', 'create', 'keyCreate') }, async (req) => {
       const b = req.body;
       const policy = releasePolicy(b.release_policy);
       const key = await keys.create(req.vault, req.params.name, {
@@ -139,7 +140,7 @@ export function keyRoutes(keys: KeyService): FastifyPluginAsync {
       return renderKey(key, req.vault, req.apiVersion);
     });
 
-    app.put<{ Params: NameParamsT; Body: ImportKeyBodyT }>('/keys/:name', { schema: { body: ImportKeyBody } }, async (req) => {
+    app.put<{ Params: NameParamsT; Body: ImportKeyBodyT }>('/keys/:name', { schema: { body: ImportKeyBody }, config: operation('keys', 'import') }, async (req) => {
       const b = req.body;
       const policy = releasePolicy(b.release_policy);
       const key = keys.import(req.vault, req.params.name, {
@@ -152,13 +153,13 @@ export function keyRoutes(keys: KeyService): FastifyPluginAsync {
       return renderKey(key, req.vault, req.apiVersion);
     });
 
-    app.get<{ Params: NameVersionParamsT }>('/keys/:name/:version?', async (req) =>
+    app.get<{ Params: NameVersionParamsT }>('/keys/:name/:version?', { config: operation('keys', 'get') }, async (req) =>
       renderKey(keys.get(req.vault, req.params.name, req.params.version), req.vault, req.apiVersion),
     );
 
     app.patch<{ Params: NameVersionParamsT; Body: UpdateKeyBodyT | undefined }>(
       '/keys/:name/:version?',
-      { schema: { body: Type.Union([UpdateKeyBody, Type.Null()]) } },
+      { schema: { body: Type.Union([UpdateKeyBody, Type.Null()]) }, config: operation('keys', 'update') },
       async (req) => {
         const b = req.body ?? {};
         const policy = releasePolicy(b.release_policy);
@@ -182,18 +183,18 @@ export function keyRoutes(keys: KeyService): FastifyPluginAsync {
       restore: keys.restore,
     });
 
-    app.post<{ Params: NameParamsT }>('/keys/:name/rotate', async (req) =>
+    app.post<{ Params: NameParamsT }>('/keys/:name/rotate', { config: operation('keys', 'rotate') }, async (req) =>
       renderKey(await keys.rotate(req.vault, req.params.name), req.vault, req.apiVersion),
     );
 
-    app.get<{ Params: NameParamsT }>('/keys/:name/rotationpolicy', async (req) => {
+    app.get<{ Params: NameParamsT }>('/keys/:name/rotationpolicy', { config: operation('keys', 'getrotationpolicy') }, async (req) => {
       const key = lifecycle.get(req.vault, req.params.name);
       return renderRotationPolicy(req.vault, key.name, keys.rotation.get(req.vault, key.name));
     });
 
     app.put<{ Params: NameParamsT; Body: Static<typeof RotationPolicyBody> }>(
       '/keys/:name/rotationpolicy',
-      { schema: { body: RotationPolicyBody } },
+      { schema: { body: RotationPolicyBody }, config: operation('keys', 'setrotationpolicy') },
       async (req) => {
         const key = lifecycle.get(req.vault, req.params.name);
         const policy = keys.rotation.set(req.vault, key.name, req.body as Parameters<KeyService['rotation']['set']>[2]);
@@ -201,21 +202,23 @@ export function keyRoutes(keys: KeyService): FastifyPluginAsync {
       },
     );
 
-    app.post<{ Body: Static<typeof RandomBody> }>('/rng', { schema: { body: RandomBody } }, async (req) => ({
+    // Random bytes touch no vault object: the service checks no vault permission for them (on Managed HSM it is an
+    // HSM role, which Kyanite does not model); they count as key transactions.
+    app.post<{ Body: Static<typeof RandomBody> }>('/rng', { schema: { body: RandomBody }, config: { permission: 'open', throttle: 'keyOther' } }, async (req) => ({
       value: toBase64url(keys.randomBytes(req.body.count)),
     }));
 
     // Crypto operations, on an explicit version or (from 7.x clients) on the versionless path.
     for (const suffix of ['', '/:version']) {
-      app.post<{ Params: NameVersionParamsT; Body: OperationBodyT }>(`/keys/:name${suffix}/sign`, { schema: { body: OperationBody } }, async (req) => {
+      app.post<{ Params: NameVersionParamsT; Body: OperationBodyT }>(`/keys/:name${suffix}/sign`, { schema: { body: OperationBody }, config: operation('keys', 'sign') }, async (req) => {
         const r = keys.sign(req.vault, req.params.name, req.params.version, req.body.alg, fromBase64url(req.body.value, 'value'));
         return { kid: objectUrl(req.vault, 'keys', r.key.name, r.key.version), value: toBase64url(r.value) };
       });
-      app.post<{ Params: NameVersionParamsT; Body: VerifyBodyT }>(`/keys/:name${suffix}/verify`, { schema: { body: VerifyBody } }, async (req) => ({
+      app.post<{ Params: NameVersionParamsT; Body: VerifyBodyT }>(`/keys/:name${suffix}/verify`, { schema: { body: VerifyBody }, config: operation('keys', 'verify') }, async (req) => ({
         value: keys.verify(req.vault, req.params.name, req.params.version, req.body.alg, fromBase64url(req.body.digest, 'digest'), fromBase64url(req.body.value, 'value')),
       }));
       for (const [path, op] of CRYPTO_ROUTES) {
-        app.post<{ Params: NameVersionParamsT; Body: OperationBodyT }>(`/keys/:name${suffix}/${path}`, { schema: { body: OperationBody } }, async (req) => {
+        app.post<{ Params: NameVersionParamsT; Body: OperationBodyT }>(`/keys/:name${suffix}/${path}`, { schema: { body: OperationBody }, config: operation('keys', op) }, async (req) => {
           const b = req.body;
           const r = keys.crypt(req.vault, req.params.name, req.params.version, op, {
             alg: b.alg,
@@ -233,7 +236,7 @@ export function keyRoutes(keys: KeyService): FastifyPluginAsync {
       }
       // Secure key release: the signed result carries the request and the key bundle with key_hsm (the key wrapped
       // for the target), as a recorded service response does.
-      app.post<{ Params: NameVersionParamsT; Body: ReleaseBodyT }>(`/keys/:name${suffix}/release`, { schema: { body: ReleaseBody } }, async (req) => {
+      app.post<{ Params: NameVersionParamsT; Body: ReleaseBodyT }>(`/keys/:name${suffix}/release`, { schema: { body: ReleaseBody }, config: operation('keys', 'release') }, async (req) => {
         const nonce = given(req.body.nonce);
         const enc = given(req.body.enc);
         const r = keys.release(req.vault, req.params.name, req.params.version, {
@@ -247,7 +250,7 @@ export function keyRoutes(keys: KeyService): FastifyPluginAsync {
         const response = { key: { ...bundle, key: { ...(bundle['key'] as Json), key_hsm: r.keyHsm } } };
         return { value: keys.signRelease({ request, response }) };
       });
-      app.get<{ Params: NameVersionParamsT }>(`/keys/:name${suffix}/attestation`, async (req) =>
+      app.get<{ Params: NameVersionParamsT }>(`/keys/:name${suffix}/attestation`, { config: operation('keys', 'get') }, async (req) =>
         renderKey(keys.attestation(req.vault, req.params.name, req.params.version), req.vault, req.apiVersion),
       );
     }

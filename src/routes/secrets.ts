@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { DeletedInfo } from '../domain/lifecycle.js';
 import type { Secret, SecretService } from '../domain/secrets.js';
 import type { VaultContext } from '../domain/vaults.js';
+import { operation } from '../server/route-config.js';
 import { registerLifecycleRoutes } from './lifecycle-routes.js';
 import { objectUrl, renderAttributes, withDeleted, type Json } from './render.js';
 import {
@@ -50,7 +51,7 @@ export function secretRoutes(secrets: SecretService): FastifyPluginAsync {
   return async (app) => {
     app.put<{ Params: NameParamsT; Body: SetSecretBodyT }>(
       '/secrets/:name',
-      { schema: { body: SetSecretBody } },
+      { schema: { body: SetSecretBody }, config: operation('secrets', 'set', 'secretCreate') },
       async (req) => {
         const b = req.body;
         const s = secrets.set(req.vault, req.params.name, {
@@ -63,13 +64,13 @@ export function secretRoutes(secrets: SecretService): FastifyPluginAsync {
       },
     );
 
-    app.get<{ Params: NameVersionParamsT }>('/secrets/:name/:version?', async (req) =>
+    app.get<{ Params: NameVersionParamsT }>('/secrets/:name/:version?', { config: operation('secrets', 'get') }, async (req) =>
       renderSecret(secrets.get(req.vault, req.params.name, req.params.version), req.vault, req.apiVersion, { value: true }),
     );
 
     app.patch<{ Params: NameVersionParamsT; Body: UpdateSecretBodyT | undefined }>(
       '/secrets/:name/:version?',
-      { schema: { body: Type.Union([UpdateSecretBody, Type.Null()]) } },
+      { schema: { body: Type.Union([UpdateSecretBody, Type.Null()]) }, config: operation('secrets', 'set') },
       async (req) => {
         const b = req.body ?? {};
         const attributes = given(b.attributes);

@@ -1,7 +1,9 @@
 import type { FastifyRequest } from 'fastify';
+import { authorize, rbacActionOf, type RoleAssignments } from '../domain/access.js';
 import type { Clock } from '../domain/clock.js';
 import { KeyVaultError, unauthorized } from '../domain/errors.js';
 import { decodeJwt, verifyAccessToken, type AccessTokenClaims, type AccessTokenFailure, type SigningKey } from '../identity/index.js';
+import type { VaultRegistry } from '../domain/vaults.js';
 import { challengeHeader, challengeResource, kyaniteOrigin, parseHost, type HostInfo } from './hosts.js';
 
 declare module 'fastify' {
@@ -111,6 +113,35 @@ export function strictDataPlaneCheck(options: StrictAuthOptions, authorize: (req
   };
   check.authorize = authorize;
   return check;
+}
+
+/**
+ * The data plane's `authorize` step in strict mode: the permission the route declares (src/server/route-config.ts),
+ * then the vault's permission model. Role assignments may be scoped to one object (`.../vaults/V/secrets/NAME`), so
+ * the object the route names is passed along; deleted-object routes are judged at the vault.
+ */
+export function operationAuthorizer(vaults: Pick<VaultRegistry, 'find'>, assignments: RoleAssignments) {
+  return (request: FastifyRequest): void => {
+    const claims = request.caller;
+    const pattern = request.routeOptions.url;
+    // The token hook ran first and stored the claims; without them the request cannot have got here in strict mode.
+    if (!claims || !pattern) throw new KeyVaultError(403, 'Forbidden', 'The caller could not be identified.', { inner: 'ForbiddenByPolicy' });
+    const declared = request.routeOptions.config.permission;
+    if (declared === 'open') return;
+    // A route nobody classified is not thereby public (test/http/route-metadata.test.ts keeps this from happening).
+    if (!declared) {
+      throw new KeyVaultError(403, 'Forbidden', `Kyanite has no permission rule for ${request.method} ${pattern}, so --auth strict refuses it.`, {
+        inner: 'ForbiddenByPolicy',
+      });
+    }
+    const vault = vaults.find(request.vault.name);
+    if (!vault) return; // deleted between the two hooks: the route answers VaultNotFound itself
+    const required = { ...declared, action: rbacActionOf(declared.area, declared.permission) };
+    const name = (request.params as { name?: unknown } | undefined)?.name;
+    const object = typeof name === 'string' && pattern.toLowerCase().startsWith(`/${required.area}/`) ? `${required.area}/${name}` : undefined;
+    const caller = { oid: claims.oid, appid: claims.appid, tid: claims.tid, iss: claims.iss };
+    authorize({ caller, vault, required, object }, assignments);
+  };
 }
 
 /** The management audiences of a request: Kyanite's own on the port used (as the cloud metadata names it) and Azure's. */

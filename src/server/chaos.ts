@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KeyVaultError } from '../domain/errors.js';
+import type { ThrottleClass } from './route-config.js';
 
 /**
  * Trouble on demand, for users who test their own retry and back-off code against Kyanite: Key Vault's throttling
@@ -36,23 +37,16 @@ const CLASS_LIMITS = {
 } as const;
 type TransactionClass = keyof typeof CLASS_LIMITS;
 
-const DATA_PLANE = /^\/(secrets|keys|certificates|deletedsecrets|deletedkeys|deletedcertificates|rng|storage)(\/|\?|$)/i;
-
-export const isDataPlanePath = (url: string): boolean => DATA_PLANE.test(url);
-
-/** Which table of the service's limits a request counts in, and against which of its rows. */
-function classify(request: FastifyRequest): { bucket: 'keys' | 'secrets'; cls: TransactionClass } {
-  const route = request.routeOptions.url ?? request.url;
-  const method = request.method;
-  if (/^\/(keys|deletedkeys|rng)/i.test(route)) {
-    if (method === 'POST' && /\/create$/i.test(route)) {
-      const kty = (request.body as { kty?: unknown } | undefined)?.kty;
-      return { bucket: 'keys', cls: typeof kty === 'string' && /-HSM$/i.test(kty) ? 'keyCreateHsm' : 'keyCreate' };
-    }
-    return { bucket: 'keys', cls: 'keyOther' };
+/**
+ * Which of the service's tables a request counts in, and against which row: the class its route declares
+ * (src/server/route-config.ts), a key create moving to the HSM row when it asks for an HSM key type.
+ */
+function classify(request: FastifyRequest, declared: ThrottleClass): { bucket: 'keys' | 'secrets'; cls: TransactionClass } {
+  if (declared === 'keyCreate') {
+    const kty = (request.body as { kty?: unknown } | undefined)?.kty;
+    return { bucket: 'keys', cls: typeof kty === 'string' && /-HSM$/i.test(kty) ? 'keyCreateHsm' : 'keyCreate' };
   }
-  if (method === 'PUT' && /^\/secrets\/:name$/i.test(route)) return { bucket: 'secrets', cls: 'secretCreate' };
-  return { bucket: 'secrets', cls: 'secretOther' };
+  return { bucket: declared.startsWith('key') ? 'keys' : 'secrets', cls: declared };
 }
 
 /**
@@ -121,7 +115,8 @@ export function registerChaos(app: FastifyInstance, options: ChaosOptions): void
   if (latency || shouldFail) {
     // onRequest: delay and fault before auth and before the body is read, as a slow or failing front end would.
     app.addHook('onRequest', async (request) => {
-      if (!isDataPlanePath(request.url)) return;
+      // Only data-plane operations declare a throttle class: they alone meet trouble.
+      if (!request.routeOptions.config.throttle) return;
       if (latency) await sleep(latency.min + Math.random() * (latency.max - latency.min));
       if (shouldFail?.()) throw injectedFault();
     });
@@ -132,8 +127,9 @@ export function registerChaos(app: FastifyInstance, options: ChaosOptions): void
     // preValidation: after the data plane's auth and vault lookup (the 401 challenge is free, as on the service, and
     // only vaults that exist get a bucket), and after parsing, so a key create's kty can pick its row.
     app.addHook('preValidation', async (request) => {
-      if (!isDataPlanePath(request.url) || !request.vault) return;
-      const { bucket, cls } = classify(request);
+      const declared = request.routeOptions.config.throttle;
+      if (!declared || !request.vault) return;
+      const { bucket, cls } = classify(request, declared);
       const retryAfter = take(request.vault.name, bucket, cls);
       if (retryAfter !== undefined) throw throttled(retryAfter);
     });

@@ -13,9 +13,8 @@ import {
 } from '../identity/index.js';
 import type { Store } from '../store/index.js';
 import type { FastifyRequest } from 'fastify';
-import { strictAdminCheck, strictArmCheck, strictDataPlaneCheck, type TokenCheck } from './auth.js';
+import { operationAuthorizer, strictAdminCheck, strictArmCheck, strictDataPlaneCheck, type TokenCheck } from './auth.js';
 import type { AuthMode, Config } from './config.js';
-import { operationAuthorizer } from './permissions.js';
 
 export { DEFAULT_TENANT_ID };
 

@@ -10,7 +10,7 @@ import {
   signingKeyFromJwk,
   type SigningKey,
 } from '../../src/identity/index.js';
-import { PERMISSION_TABLE, requiredPermission } from '../../src/server/permissions.js';
+import { PERMISSION_TABLE, requiredPermission } from '../helpers/route-metadata.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**

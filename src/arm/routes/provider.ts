@@ -36,7 +36,7 @@ const OPERATIONS = [
 
 export function providerRoutes(domain: Domain): FastifyPluginAsync {
   return async (app) => {
-    app.get('/providers/Microsoft.KeyVault/operations', async () => ({ value: OPERATIONS }));
+    app.get('/providers/Microsoft.KeyVault/operations', { config: { permission: 'open' } }, async () => ({ value: OPERATIONS }));
 
     app.post<{ Params: { subscriptionId: string } }>(`/subscriptions/:subscriptionId${PROVIDER}/checkNameAvailability`, async (request) => {
       checkSubscription(request.params.subscriptionId);

@@ -48,11 +48,12 @@ export function resourceRoutes(domain: Domain, tenantId: string): FastifyPluginA
   });
 
   return async (app) => {
-    app.get('/subscriptions', async () => ({ value: [subscription(DEFAULT_SUBSCRIPTION_ID)], count: { type: 'Total', value: 1 } }));
+    // Who the caller is and what it may ask for: any signed-in caller may list them (src/arm/authorization.ts).
+    app.get('/subscriptions', { config: { permission: 'open' } }, async () => ({ value: [subscription(DEFAULT_SUBSCRIPTION_ID)], count: { type: 'Total', value: 1 } }));
     app.get<{ Params: { subscriptionId: string } }>('/subscriptions/:subscriptionId', async (request) =>
       subscription(checkSubscription(request.params.subscriptionId)),
     );
-    app.get('/tenants', async () => ({
+    app.get('/tenants', { config: { permission: 'open' } }, async () => ({
       value: [{ id: `/tenants/${tenantId}`, tenantId, tenantCategory: 'Home', displayName: 'Kyanite', defaultDomain: 'kyanite.localhost' }],
     }));
 
