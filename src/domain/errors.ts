@@ -99,6 +99,10 @@ export const forbiddenByAttributes = (operation: string, kind: ObjectKind, state
   }
 };
 
+/** An operation the object does not permit (a key whose key_ops lack it). */
+export const operationNotPermitted = (operation: string, kind: ObjectKind): KeyVaultError =>
+  new KeyVaultError(403, 'Forbidden', `Operation ${operation} is not permitted on this ${kind}.`, { inner: `${KIND_TITLE[kind]}OperationForbidden` });
+
 export const purgeForbidden = (kind: ObjectKind, name: string): KeyVaultError =>
   new KeyVaultError(
     403,

@@ -4,6 +4,7 @@ import { RELEASE_ENCS, releasableMaterial, rsaAesKeyWrap, targetWrappingKey, typ
 import { decodeJwt, signJwt } from '../identity/jwt.js';
 import { generateSigningKeyJwk, signingKeyFromJwk, type SigningKey } from '../identity/signing-key.js';
 import type { SettingsStore } from '../store/settings.js';
+import { assertAttributesAllow } from './attribute-gate.js';
 import { toUnixSeconds, type Clock } from './clock.js';
 import { badParameter, KeyVaultError } from './errors.js';
 import type { Key, KeyBody } from './keys.js';
@@ -190,13 +191,7 @@ function releaseEnc(enc: string | undefined): ReleaseEnc {
 
 function assertReleasable(key: Key, now: number): void {
   const { attributes, body } = key;
-  if (!attributes.enabled) throw new KeyVaultError(403, 'Forbidden', 'Operation release is not allowed on a disabled key.', { inner: 'KeyDisabled' });
-  if (attributes.nbf !== undefined && now < attributes.nbf) {
-    throw new KeyVaultError(403, 'Forbidden', 'Operation release is not allowed on a key that is not yet valid.', { inner: 'KeyNotYetValid' });
-  }
-  if (attributes.exp !== undefined && now >= attributes.exp) {
-    throw new KeyVaultError(403, 'Forbidden', 'Operation release is not allowed on an expired key.', { inner: 'KeyExpired' });
-  }
+  assertAttributesAllow(attributes, { kind: 'key', operation: 'release', at: now });
   // The service reports a key's exportability and policy state as 400 BadParameter (AKV.SKR.1004 "Exportable keys
   // must have release policy", AKV.SKR.1005, AKV.SKR.1014 in SDK recordings), so a key that cannot be released at
   // all is refused the same way; 403 is kept for the attestation verdict.

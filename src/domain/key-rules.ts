@@ -1,3 +1,4 @@
+import { assertAttributesAllow } from './attribute-gate.js';
 import { badParameter, KeyVaultError } from './errors.js';
 
 /** Key Vault's key vocabulary and the checks that decide whether an operation may run on a key version. */
@@ -66,17 +67,5 @@ export interface UsableKey {
 
 /** Throws the service's 403 when the key version may not perform `op` at `now` (Unix seconds). */
 export function assertUsable(key: UsableKey, op: CryptoOperation, now: number): void {
-  if (!key.enabled) {
-    throw new KeyVaultError(403, 'Forbidden', `Operation ${op} is not allowed on a disabled key.`, { inner: 'KeyDisabled' });
-  }
-  if (!key.keyOps.includes(op)) {
-    throw new KeyVaultError(403, 'Forbidden', `Operation ${op} is not permitted on this key.`, { inner: 'KeyOperationForbidden' });
-  }
-  if (!TIME_BOUND.has(op)) return;
-  if (key.nbf !== undefined && now < key.nbf) {
-    throw new KeyVaultError(403, 'Forbidden', `Operation ${op} is not allowed on a key that is not yet valid.`, { inner: 'KeyNotYetValid' });
-  }
-  if (key.exp !== undefined && now >= key.exp) {
-    throw new KeyVaultError(403, 'Forbidden', `Operation ${op} is not allowed on an expired key.`, { inner: 'KeyExpired' });
-  }
+  assertAttributesAllow(key, { kind: 'key', operation: op, permitted: key.keyOps.includes(op), ...(TIME_BOUND.has(op) && { at: now }) });
 }

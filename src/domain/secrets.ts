@@ -1,5 +1,6 @@
 import type { BackupService } from './backup.js';
-import { badParameter, forbiddenByAttributes } from './errors.js';
+import { assertAttributesAllow } from './attribute-gate.js';
+import { badParameter } from './errors.js';
 import type { AttributesInput, Lifecycle, ObjectVersion, Tags } from './lifecycle.js';
 import type { VaultContext } from './vaults.js';
 
@@ -53,7 +54,7 @@ export function createSecretService(lifecycle: Lifecycle<SecretBody>, backups: B
     },
     get(vault, name, version) {
       const secret = lifecycle.get(vault, name, version);
-      if (!secret.attributes.enabled) throw forbiddenByAttributes('get', 'secret', 'disabled');
+      assertAttributesAllow(secret.attributes, { kind: 'secret', operation: 'get' });
       return secret;
     },
     update(vault, name, version, input) {
