@@ -11,7 +11,7 @@ import {
 } from './errors.js';
 import { assertName, assertVersion } from './names.js';
 import { decodeSkipToken, encodeSkipToken, parseMaxResults, type Page } from './paging.js';
-import type { VaultContext } from './vaults.js';
+import { objectUrl, type VaultContext } from './vaults.js';
 
 /**
  * The life of a vault object, written once for secrets, keys and certificates: versions, latest, attributes,
@@ -292,7 +292,7 @@ export function createLifecycle<B>(kind: Kind, store: ObjectStore, clock: Clock)
       const existing = nameRow(vault, snapshot.name);
       if (existing) {
         const latest = store.getLatest(vault.name, kind, snapshot.name);
-        throw restoreConflict(kind, `${vault.baseUrl}/${kind}s/${existing.name}/${latest?.version ?? ''}`);
+        throw restoreConflict(kind, objectUrl(vault, `${kind}s`, existing.name, latest?.version));
       }
       store.restore(
         { vault: vault.name, kind, name: snapshot.name, meta: snapshot.meta },

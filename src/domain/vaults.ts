@@ -94,6 +94,16 @@ export interface VaultContext {
   purgeProtection: boolean;
 }
 
+/** The collections an object's URL names: live and deleted objects, and certificate issuers. */
+export type ObjectCollection = 'secrets' | 'keys' | 'certificates' | 'deletedsecrets' | 'deletedkeys' | 'deletedcertificates' | 'certificates/issuers';
+
+/**
+ * An object's URL on the vault's host as the client used it, the one way every id, kid, sid, recoveryId, secretUri
+ * and conflict message spells it: `https://v.vault.localhost:8443/keys/NAME[/VERSION]`.
+ */
+export const objectUrl = (vault: Pick<VaultContext, 'baseUrl'>, collection: ObjectCollection, name: string, version?: string): string =>
+  `${vault.baseUrl}/${collection}/${name}${version ? `/${version}` : ''}`;
+
 export const DEFAULT_VAULT_PROPERTIES: VaultProperties = {
   enableSoftDelete: true,
   softDeleteRetentionInDays: DEFAULT_RETENTION_DAYS,

@@ -4,10 +4,10 @@ import type { Issuer } from '../domain/certificates/issuers.js';
 import type { CertificatePolicy } from '../domain/certificates/policy.js';
 import type { Certificate, CertificateService, PendingOperation } from '../domain/certificates/service.js';
 import type { DeletedInfo } from '../domain/lifecycle.js';
-import type { VaultContext } from '../domain/vaults.js';
+import { objectUrl, type VaultContext } from '../domain/vaults.js';
 import { operation } from '../server/route-config.js';
 import { registerLifecycleRoutes } from './lifecycle-routes.js';
-import { objectUrl, renderAttributes, withDeleted, type Json } from './render.js';
+import { renderAttributes, withDeleted, type Json } from './render.js';
 import {
   AttributesInput,
   Tags,
@@ -107,7 +107,7 @@ function renderItem(c: Certificate, vault: VaultContext, apiVersion: string, ver
 }
 
 function renderIssuer(vault: VaultContext, i: Issuer): Json {
-  const out: Json = { id: `${vault.baseUrl}/certificates/issuers/${i.name}`, provider: i.provider };
+  const out: Json = { id: objectUrl(vault, 'certificates/issuers', i.name), provider: i.provider };
   // The password is write-only, as in the service.
   if (i.credentials) out['credentials'] = i.credentials.account_id !== undefined ? { account_id: i.credentials.account_id } : {};
   if (i.org_details) out['org_details'] = { zip: 0, ...i.org_details };
@@ -227,7 +227,7 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
 
     app.get<{ Querystring: ListQueryT }>('/certificates/issuers', { schema: { querystring: ListQuery }, config: op('listissuers') }, async (req) => {
       const all = issuers.list(req.vault);
-      return { value: all.map((i) => ({ id: `${req.vault.baseUrl}/certificates/issuers/${i.name}`, provider: i.provider })), nextLink: null };
+      return { value: all.map((i) => ({ id: objectUrl(req.vault, 'certificates/issuers', i.name), provider: i.provider })), nextLink: null };
     });
     app.get<{ Params: IssuerParams }>('/certificates/issuers/:issuer', { config: op('getissuers') }, async (req) =>
       renderIssuer(req.vault, issuers.get(req.vault, req.params.issuer)),

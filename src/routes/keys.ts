@@ -5,11 +5,11 @@ import { versionAtLeast } from '../server/api-version.js';
 import { DEFAULT_ROTATION_POLICY, type RotationPolicy } from '../domain/rotation.js';
 import type { DeletedInfo } from '../domain/lifecycle.js';
 import type { Key, KeyService, ReleasePolicy } from '../domain/keys.js';
-import type { VaultContext } from '../domain/vaults.js';
+import { objectUrl, type VaultContext } from '../domain/vaults.js';
 import { fromBase64url, toBase64url } from './base64url.js';
 import { operation } from '../server/route-config.js';
 import { registerLifecycleRoutes } from './lifecycle-routes.js';
-import { objectUrl, renderAttributes, withDeleted, type Json } from './render.js';
+import { renderAttributes, withDeleted, type Json } from './render.js';
 import {
   AttributesInput,
   Tags,

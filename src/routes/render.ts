@@ -1,7 +1,7 @@
 import { versionAtLeast } from '../server/api-version.js';
 import type { Attributes, DeletedInfo, ObjectVersion } from '../domain/lifecycle.js';
 import type { Page } from '../domain/paging.js';
-import type { VaultContext } from '../domain/vaults.js';
+import { objectUrl, type ObjectCollection, type VaultContext } from '../domain/vaults.js';
 
 /**
  * Shapes shared by every bundle: attributes with the vault's recovery settings, deleted-object fields, and pages
@@ -21,11 +21,8 @@ export function renderAttributes(a: Attributes, vault: VaultContext, apiVersion:
   return Object.assign(out, extra);
 }
 
-export const objectUrl = (vault: VaultContext, collection: string, name: string, version?: string): string =>
-  `${vault.baseUrl}/${collection}/${name}${version ? `/${version}` : ''}`;
-
 /** recoveryId, deletedDate and scheduledPurgeDate lead a deleted bundle, as the service orders them. */
-export function withDeleted(vault: VaultContext, deletedCollection: string, v: ObjectVersion<unknown>, deleted: DeletedInfo | undefined, body: Json): Json {
+export function withDeleted(vault: VaultContext, deletedCollection: ObjectCollection, v: ObjectVersion<unknown>, deleted: DeletedInfo | undefined, body: Json): Json {
   if (!deleted) return body;
   return {
     recoveryId: objectUrl(vault, deletedCollection, v.name),

@@ -2,10 +2,10 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { DeletedInfo } from '../domain/lifecycle.js';
 import type { Secret, SecretService } from '../domain/secrets.js';
-import type { VaultContext } from '../domain/vaults.js';
+import { objectUrl, type VaultContext } from '../domain/vaults.js';
 import { operation } from '../server/route-config.js';
 import { registerLifecycleRoutes } from './lifecycle-routes.js';
-import { objectUrl, renderAttributes, withDeleted, type Json } from './render.js';
+import { renderAttributes, withDeleted, type Json } from './render.js';
 import {
   AttributesInput,
   Tags,

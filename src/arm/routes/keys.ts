@@ -5,6 +5,7 @@ import type { Domain } from '../../domain/index.js';
 import type { CreateKeyInput, Key, ReleasePolicy } from '../../domain/keys.js';
 import { validateTags } from '../../domain/lifecycle.js';
 import { MIN_EXPIRY_SECONDS, normalizeActions, type RotationPolicy } from '../../domain/rotation.js';
+import { objectUrl } from '../../domain/vaults.js';
 import { badRequest } from '../errors.js';
 import { pageOf } from '../paging.js';
 import { isRecord, parseTags, type Json } from '../vault-model.js';
@@ -102,7 +103,7 @@ export function armKeyRoutes(domain: Domain): FastifyPluginAsync {
 
   function renderKey(scope: VaultScope, k: Key, asVersion = false): Json {
     const jwk = k.body.jwk;
-    const keyUri = `${scope.context.baseUrl}/keys/${k.name}`;
+    const keyUri = objectUrl(scope.context, 'keys', k.name);
     const policy = asVersion ? undefined : lifecycle.getMeta<{ rotationPolicy?: RotationPolicy }>(scope.context, k.name)?.rotationPolicy;
     const properties: Json = {
       attributes: {
@@ -114,7 +115,7 @@ export function armKeyRoutes(domain: Domain): FastifyPluginAsync {
       keyOps: k.body.keyOps,
       ...(jwk.crv ? { curveName: jwk.crv } : { keySize: keySize(jwk) }),
       keyUri,
-      keyUriWithVersion: `${keyUri}/${k.version}`,
+      keyUriWithVersion: objectUrl(scope.context, 'keys', k.name, k.version),
       ...(policy && { rotationPolicy: renderRotationPolicy(policy) }),
       ...(k.body.releasePolicy && { release_policy: { contentType: k.body.releasePolicy.contentType, data: k.body.releasePolicy.data } }),
     };

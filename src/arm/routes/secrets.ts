@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Domain } from '../../domain/index.js';
 import { validateTags } from '../../domain/lifecycle.js';
 import type { Secret, SetSecretInput } from '../../domain/secrets.js';
+import { objectUrl } from '../../domain/vaults.js';
 import { badRequest } from '../errors.js';
 import { pageOf } from '../paging.js';
 import { parseTags, type Json } from '../vault-model.js';
@@ -39,12 +40,12 @@ function parseSecret(body: unknown, patch: boolean): SecretFields {
 }
 
 function renderSecret(scope: VaultScope, s: Secret): Json {
-  const secretUri = `${scope.context.baseUrl}/secrets/${s.name}`;
+  const secretUri = objectUrl(scope.context, 'secrets', s.name);
   const properties: Json = {
     ...(s.body.contentType !== undefined && { contentType: s.body.contentType }),
     attributes: renderAttributes(s.attributes),
     secretUri,
-    secretUriWithVersion: `${secretUri}/${s.version}`,
+    secretUriWithVersion: objectUrl(scope.context, 'secrets', s.name, s.version),
   };
   return subResource(scope, `secrets/${s.name}`, s.name, 'secrets', properties, s.tags ?? {});
 }
