@@ -19,7 +19,9 @@ export const deletedVaultId = (subscriptionId: string, location: string, name: s
 /** ARM stores locations normalised: "West Europe" becomes "westeurope". */
 export const normalizeLocation = (location: string): string => location.replace(/\s+/g, '').toLowerCase();
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A GUID in any case; a pattern string too, for the body schemas (src/arm/schemas.ts), where it names the failure. */
+export const GUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const GUID = new RegExp(GUID_PATTERN);
 export const isGuid = (text: unknown): text is string => typeof text === 'string' && GUID.test(text);
 
 /** Any GUID names a subscription (docs/arm.md): clients bring their own ids, and the vaults keep the one they used. */

@@ -6,6 +6,7 @@ import type { TokenCheck } from '../server/auth.js';
 import type { VersionRule } from './api-versions.js';
 import { filterListed } from './authorization.js';
 import { requireApiVersion, requireBearer } from './checks.js';
+import { armValidationError } from './schemas.js';
 import { deletedVaultRoutes } from './routes/deleted-vaults.js';
 import { graphRoutes } from './routes/graph.js';
 import { armKeyRoutes } from './routes/keys.js';
@@ -53,6 +54,8 @@ export function armPlane(options: ArmPlaneOptions): FastifyPluginAsync {
   };
 
   return async (app) => {
+    // Bodies are validated by the routes' schemas (src/arm/schemas.ts); a failure answers ARM's CloudError.
+    app.setSchemaErrorFormatter(armValidationError);
     await app.register(metadataRoutes());
     await app.register(async (authenticated) => {
       authenticated.addHook('onRequest', async (request) => requireBearer(request, tokenCheck));

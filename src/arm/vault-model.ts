@@ -1,11 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import { toUnixSeconds } from '../domain/clock.js';
-import { applyVaultRules, RETENTION_FIXED, VaultRuleError } from '../domain/vault-rules.js';
-import { DEFAULT_TENANT_ID, placementOf, type DeletedVault, type Placement, type Vault, type VaultProperties } from '../domain/vaults.js';
+import { RETENTION_FIXED, VaultRuleError } from '../domain/vault-rules.js';
+import { DEFAULT_TENANT_ID, DEFAULT_VAULT_PROPERTIES, placementOf, type DeletedVault, type Placement, type Vault, type VaultProperties, type VaultRegistry } from '../domain/vaults.js';
 import { parseAccessPolicies, type AccessPolicyEntry } from './access-policies.js';
 import { rbacDefaultFor } from './api-versions.js';
-import { badRequest, locationRequired } from './errors.js';
-import { DELETED_VAULT_TYPE, deletedVaultId, isGuid, isoDate, normalizeLocation, VAULT_TYPE, vaultId, vaultUri } from './ids.js';
+import { badRequest } from './errors.js';
+import { DELETED_VAULT_TYPE, deletedVaultId, isoDate, normalizeLocation, VAULT_TYPE, vaultId, vaultUri } from './ids.js';
+import type { VaultPatchBodyT, VaultPutBodyT } from './schemas.js';
 
 /**
  * The ARM vault resource: what a PUT or PATCH may carry, how it merges into the stored VaultProperties, and how a
@@ -35,98 +36,78 @@ export interface VaultPut {
   recover: boolean;
 }
 
-export function parseTags(value: unknown): Record<string, string> | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!isRecord(value) || Object.values(value).some((v) => typeof v !== 'string')) {
-    throw badRequest("The property 'tags' must be an object of string values.");
-  }
-  return value as Record<string, string>;
-}
-
-/** Checks the fields present in a properties object; `full` also requires what a create needs. */
+/**
+ * What the body schemas (src/arm/schemas.ts) cannot say about a vault's properties: a create needs tenantId and
+ * sku, sku names compare without case (and are stored as the service spells them), access policies name known
+ * permissions, and a null switch means "not sent".
+ */
 function checkProperties(p: Json, full: boolean): void {
-  if (full || p['tenantId'] !== undefined) {
-    if (p['tenantId'] === undefined || p['tenantId'] === null) throw badRequest("The property 'properties.tenantId' is required.");
-    if (!isGuid(p['tenantId'])) throw badRequest(`The property 'properties.tenantId' must be a GUID; '${String(p['tenantId'])}' is not.`);
-  }
+  if (full && p['tenantId'] === undefined) throw badRequest("The property 'properties.tenantId' is required.");
   if (full || p['sku'] !== undefined) {
     const sku = p['sku'];
     if (!isRecord(sku)) throw badRequest("The property 'properties.sku' is required: {\"family\": \"A\", \"name\": \"standard\" | \"premium\"}.");
-    const name = typeof sku['name'] === 'string' ? sku['name'].toLowerCase() : undefined;
+    const name = String(sku['name']).toLowerCase();
     if (name !== 'standard' && name !== 'premium') {
       throw badRequest(`The sku name '${String(sku['name'])}' is not valid. Valid sku names: standard, premium.`);
     }
-    if (sku['family'] !== undefined && sku['family'] !== 'A') throw badRequest(`The sku family '${String(sku['family'])}' is not valid. Valid sku families: A.`);
     p['sku'] = { family: 'A', name };
   }
   if (p['accessPolicies'] !== undefined && p['accessPolicies'] !== null) {
     p['accessPolicies'] = parseAccessPolicies(p['accessPolicies'], 'properties.accessPolicies');
   }
-  for (const k of BOOLEAN_KEYS) {
-    if (p[k] === null) delete p[k];
-    if (p[k] !== undefined && typeof p[k] !== 'boolean') throw badRequest(`The property 'properties.${k}' must be true or false.`);
-  }
-  if (p['networkAcls'] !== undefined && p['networkAcls'] !== null && !isRecord(p['networkAcls'])) {
-    throw badRequest("The property 'properties.networkAcls' must be an object.");
-  }
+  for (const k of BOOLEAN_KEYS) if (p[k] === null) delete p[k];
 }
 
-/** The body of Vaults_CreateOrUpdate, validated. */
-export function parseVaultPut(body: unknown): VaultPut {
-  if (!isRecord(body)) throw badRequest('The request body must be a JSON object with location and properties.');
-  if (typeof body['location'] !== 'string' || body['location'].trim() === '') throw locationRequired();
-  const properties = body['properties'];
-  if (!isRecord(properties)) throw badRequest("The property 'properties' is required: it carries tenantId and sku.");
-  const mode = properties['createMode'];
-  if (mode !== undefined && mode !== null && mode !== 'default' && mode !== 'recover') {
-    throw badRequest(`The createMode '${String(mode)}' is not valid. Valid values: default, recover.`);
-  }
-  const recover = mode === 'recover';
+/** The body of Vaults_CreateOrUpdate, its shape checked by VaultPutBody. */
+export function parseVaultPut(body: VaultPutBodyT): VaultPut {
+  const properties: Json = { ...body.properties };
+  const recover = properties['createMode'] === 'recover';
   // A recover restores what the vault had; the spec still lists tenantId and sku, but they are not used then.
   checkProperties(properties, !recover);
-  return { location: normalizeLocation(body['location']), tags: parseTags(body['tags']), properties, recover };
+  return { location: normalizeLocation(body.location), tags: body.tags ?? undefined, properties, recover };
 }
 
 const withoutComputed = (p: Json): Json => Object.fromEntries(Object.entries(p).filter(([k]) => !COMPUTED_KEYS.has(k)));
 
-/** The domain's vault rules, answered as Microsoft.KeyVault answers them on ARM: 400 BadRequest with its sentence. */
-function checkRules(next: VaultProperties, before: VaultProperties | undefined): void {
+/**
+ * Saves a vault through the registry, the one path every write takes (its save applies the vault rules of
+ * src/domain/vault-rules.ts), answering a broken rule as Microsoft.KeyVault does on ARM: 400 BadRequest with its
+ * sentence.
+ */
+export function saveVault(vaults: Pick<VaultRegistry, 'save'>, name: string, properties: VaultProperties): Vault {
   try {
-    applyVaultRules(next, before);
+    return vaults.save(name, properties);
   } catch (err) {
     if (err instanceof VaultRuleError) throw badRequest(err.message);
     throw err;
   }
 }
 
-/** The stored properties after a PUT: the body replaces what it carries; the switches and placement follow the rules. */
+/** The stored properties after a PUT: the body replaces what it carries (saveVault then applies the vault rules). */
 export function propertiesAfterPut(put: VaultPut, before: VaultProperties | undefined, placement: Placement, apiVersion: string, nowMs: number): VaultProperties {
   const sent = withoutComputed(put.properties);
+  // What the body leaves out is kept, or for a new vault the domain's defaults (those of a vault made by a seed).
+  const kept = before ?? DEFAULT_VAULT_PROPERTIES;
   const next: VaultProperties = {
     ...sent,
-    enableSoftDelete: (sent['enableSoftDelete'] as boolean | undefined) ?? before?.enableSoftDelete ?? true,
-    softDeleteRetentionInDays: (sent['softDeleteRetentionInDays'] as number | undefined) ?? before?.softDeleteRetentionInDays ?? 90,
-    enablePurgeProtection: (sent['enablePurgeProtection'] as boolean | undefined) ?? before?.enablePurgeProtection ?? false,
+    enableSoftDelete: (sent['enableSoftDelete'] as boolean | undefined) ?? kept.enableSoftDelete,
+    softDeleteRetentionInDays: (sent['softDeleteRetentionInDays'] as number | undefined) ?? kept.softDeleteRetentionInDays,
+    enablePurgeProtection: (sent['enablePurgeProtection'] as boolean | undefined) ?? kept.enablePurgeProtection,
     enableRbacAuthorization: sent['enableRbacAuthorization'] ?? before?.['enableRbacAuthorization'] ?? rbacDefaultFor(apiVersion),
     accessPolicies: sent['accessPolicies'] ?? before?.['accessPolicies'] ?? [],
     ...placement,
     tags: put.tags ?? before?.tags ?? {},
     lastModifiedAt: toUnixSeconds(nowMs),
   };
-  checkRules(next, before);
   return next;
 }
 
 /** The stored properties after a PATCH (Vaults_Update): only what the body carries changes. */
-export function propertiesAfterPatch(body: unknown, before: VaultProperties, nowMs: number): VaultProperties {
-  if (!isRecord(body)) throw badRequest('The request body must be a JSON object with tags and/or properties.');
-  const tags = parseTags(body['tags']);
-  const properties = body['properties'] ?? {};
-  if (!isRecord(properties)) throw badRequest("The property 'properties' must be an object.");
+export function propertiesAfterPatch(body: VaultPatchBodyT, before: VaultProperties, nowMs: number): VaultProperties {
+  const properties: Json = { ...body.properties };
   checkProperties(properties, false);
   const sent = Object.fromEntries(Object.entries(withoutComputed(properties)).filter(([, v]) => v !== null && v !== undefined));
-  const next: VaultProperties = { ...before, ...sent, ...(tags && { tags }), lastModifiedAt: toUnixSeconds(nowMs) };
-  checkRules(next, before);
+  const next: VaultProperties = { ...before, ...sent, ...(body.tags && { tags: body.tags }), lastModifiedAt: toUnixSeconds(nowMs) };
   return next;
 }
 

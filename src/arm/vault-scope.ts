@@ -6,7 +6,7 @@ import { assertName } from '../domain/names.js';
 import { placementOf, type Vault, type VaultContext, type VaultRegistry } from '../domain/vaults.js';
 import { badRequest, resourceNotFound, vaultNotFound } from './errors.js';
 import { checkSubscription, PROVIDER, vaultId, vaultUri } from './ids.js';
-import { isRecord, type Json } from './vault-model.js';
+import type { Json } from './vault-model.js';
 
 /**
  * What the routes under a vault share: the vault at an ARM address, the data plane's view of it (so ARM's keys and
@@ -77,31 +77,26 @@ export function checkName(kind: ObjectKind, name: string): void {
   }
 }
 
-/** A PUT/PATCH body `{tags?, properties}`; `properties` is required unless `optional`. */
-export function objectBody(body: unknown, optional = false): { properties: Json; tags: unknown } {
-  if (!isRecord(body)) throw badRequest('The request body must be a JSON object with properties.');
-  const properties = body['properties'] ?? (optional ? {} : undefined);
-  if (!isRecord(properties)) throw badRequest("The property 'properties' is required and must be an object.");
-  return { properties, tags: body['tags'] };
+/** What the body schemas let through as an ARM key's or secret's `attributes`. */
+interface SentAttributes {
+  enabled?: boolean | null;
+  nbf?: number | null;
+  exp?: number | null;
+  exportable?: boolean | null;
 }
 
-/** The `attributes` of an ARM key or secret: enabled, and nbf/exp in Unix seconds; `extra` names more booleans. */
-export function parseAttributes(raw: unknown, extra: readonly string[] = []): (AttributesInput & Record<string, unknown>) | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (!isRecord(raw)) throw badRequest("The property 'properties.attributes' must be an object.");
-  const out: AttributesInput & Record<string, unknown> = {};
-  for (const k of ['enabled', ...extra]) {
-    if (raw[k] === undefined || raw[k] === null) continue;
-    if (typeof raw[k] !== 'boolean') throw badRequest(`The property 'properties.attributes.${k}' must be true or false.`);
-    out[k] = raw[k];
-  }
-  for (const k of ['nbf', 'exp'] as const) {
-    const v = raw[k];
-    if (v === undefined) continue;
-    if (v !== null && !Number.isSafeInteger(v)) throw badRequest(`The property 'properties.attributes.${k}' must be a time in seconds since 1970-01-01T00:00:00Z.`);
-    out[k] = v as number | null;
-  }
-  return out;
+/**
+ * The `attributes` of an ARM key or secret, their shape checked by the route's schema (src/arm/schemas.ts): a null
+ * switch is not sent, a null nbf/exp clears it. `exportable` is a key's (Keys_CreateIfNotExist) and only read there.
+ */
+export function attributesOf(raw: SentAttributes | null | undefined, exportable = false): (AttributesInput & { exportable?: boolean }) | undefined {
+  if (!raw) return undefined;
+  return {
+    ...(typeof raw.enabled === 'boolean' && { enabled: raw.enabled }),
+    ...(exportable && typeof raw.exportable === 'boolean' && { exportable: raw.exportable }),
+    ...(raw.nbf !== undefined && { nbf: raw.nbf }),
+    ...(raw.exp !== undefined && { exp: raw.exp }),
+  };
 }
 
 /** Attributes as ARM shows them: int64 seconds, no recoverableDays. */

@@ -8,11 +8,11 @@ import { MIN_EXPIRY_SECONDS, normalizeActions, type RotationPolicy } from '../..
 import { objectUrl } from '../../domain/vaults.js';
 import { badRequest } from '../errors.js';
 import { pageOf } from '../paging.js';
-import { isRecord, parseTags, type Json } from '../vault-model.js';
+import { KeyPutBody, type KeyPutBodyT, type ReleasePolicyT } from '../schemas.js';
+import type { Json } from '../vault-model.js';
 import {
+  attributesOf,
   checkName,
-  objectBody,
-  parseAttributes,
   renderAttributes,
   subResource,
   VAULT,
@@ -29,61 +29,41 @@ import {
 
 type KeyParams = VaultParams & { keyName: string };
 const KEY = `${VAULT}/keys/:keyName`;
-const ARM_KEY_TYPES = ['EC', 'EC-HSM', 'RSA', 'RSA-HSM'];
 
 interface KeyCreate {
   input: CreateKeyInput;
   rotationPolicy?: { lifetimeActions: unknown; attributes?: { expiryTime?: string } };
 }
 
-function optionalString(p: Json, key: string): string | undefined {
-  const v = p[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw badRequest(`The property 'properties.${key}' must be a string.`);
-  return v;
-}
-
 /** ARM's `release_policy` {contentType, data (base64url)}; the SDKs also send `releasePolicy`. */
-function parseReleasePolicy(raw: unknown): ReleasePolicy | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (!isRecord(raw) || typeof raw['data'] !== 'string') throw badRequest("The property 'properties.release_policy' must be an object with base64url 'data'.");
-  return { contentType: typeof raw['contentType'] === 'string' ? raw['contentType'] : 'application/json; charset=utf-8', data: raw['data'] };
+function releasePolicyOf(raw: ReleasePolicyT | null | undefined): ReleasePolicy | undefined {
+  if (!raw) return undefined;
+  return { contentType: raw.contentType ?? 'application/json; charset=utf-8', data: raw.data };
 }
 
 /** Checked before the key is made, so a bad policy leaves no key behind; the domain stores it afterwards. */
-function parseRotationPolicy(raw: unknown): KeyCreate['rotationPolicy'] {
-  if (raw === undefined || raw === null) return undefined;
-  if (!isRecord(raw)) throw badRequest("The property 'properties.rotationPolicy' must be an object.");
-  normalizeActions(raw['lifetimeActions']);
-  const attributes = raw['attributes'];
-  const expiryTime = isRecord(attributes) ? attributes['expiryTime'] : undefined;
-  if (expiryTime !== undefined && expiryTime !== null) {
-    if (typeof expiryTime !== 'string') throw badRequest("The property 'properties.rotationPolicy.attributes.expiryTime' must be an ISO 8601 duration.");
-    if (parseDuration(expiryTime, 'expiryTime') < MIN_EXPIRY_SECONDS) throw badRequest('expiryTime must be at least 28 days (P28D).');
-  }
-  return { lifetimeActions: raw['lifetimeActions'], ...(typeof expiryTime === 'string' && { attributes: { expiryTime } }) };
+function parseRotationPolicy(raw: KeyPutBodyT['properties']['rotationPolicy']): KeyCreate['rotationPolicy'] {
+  if (!raw) return undefined;
+  normalizeActions(raw.lifetimeActions);
+  const expiryTime = raw.attributes?.expiryTime ?? undefined;
+  if (expiryTime !== undefined && parseDuration(expiryTime, 'expiryTime') < MIN_EXPIRY_SECONDS) throw badRequest('expiryTime must be at least 28 days (P28D).');
+  return { lifetimeActions: raw.lifetimeActions, ...(expiryTime !== undefined && { attributes: { expiryTime } }) };
 }
 
-function parseKeyCreate(body: unknown): KeyCreate {
-  const { properties: p, tags: rawTags } = objectBody(body);
-  const kty = p['kty'];
-  if (typeof kty !== 'string' || !ARM_KEY_TYPES.includes(kty)) {
-    throw badRequest(`The key type '${String(kty)}' is not valid. Valid key types: ${ARM_KEY_TYPES.join(', ')}.`);
-  }
-  const size = p['keySize'];
-  if (size !== undefined && size !== null && !Number.isInteger(size)) throw badRequest("The property 'properties.keySize' must be an integer.");
-  const crv = optionalString(p, 'curveName');
-  const attributes = parseAttributes(p['attributes'], ['exportable']);
-  const releasePolicy = parseReleasePolicy(p['release_policy'] ?? p['releasePolicy']);
-  const tags = parseTags(rawTags);
+/** The body, its shape (key type included) checked by KeyPutBody; sizes, curves, operations and tags are the domain's. */
+function parseKeyCreate(body: KeyPutBodyT): KeyCreate {
+  const p = body.properties;
+  const attributes = attributesOf(p.attributes, true);
+  const releasePolicy = releasePolicyOf(p.release_policy ?? p.releasePolicy);
+  const tags = body.tags ?? undefined;
   validateTags(tags);
-  const rotationPolicy = parseRotationPolicy(p['rotationPolicy']);
+  const rotationPolicy = parseRotationPolicy(p.rotationPolicy);
   const input: CreateKeyInput = {
-    kty,
+    kty: p.kty,
     // ARM's defaults: 2048 bits for RSA, P-256 for EC (the data plane's too).
-    ...(typeof size === 'number' && { keySize: size }),
-    ...(crv !== undefined && { crv }),
-    ...(p['keyOps'] !== undefined && p['keyOps'] !== null && { keyOps: p['keyOps'] }),
+    ...(typeof p.keySize === 'number' && { keySize: p.keySize }),
+    ...(typeof p.curveName === 'string' && { crv: p.curveName }),
+    ...(p.keyOps !== undefined && p.keyOps !== null && { keyOps: p.keyOps }),
     ...(attributes && { attributes }),
     ...(tags && { tags }),
     ...(releasePolicy && { releasePolicy }),
@@ -161,7 +141,7 @@ export function armKeyRoutes(domain: Domain): FastifyPluginAsync {
     });
 
     // Create if not exist: the body is checked either way, but an existing key is answered as it is.
-    app.put<{ Params: KeyParams }>(KEY, async (request) => {
+    app.put<{ Params: KeyParams; Body: KeyPutBodyT }>(KEY, { schema: { body: KeyPutBody } }, async (request) => {
       const { scope, name, missing } = at(request);
       const { input, rotationPolicy } = await viaDomain(() => parseKeyCreate(request.body), missing);
       const existing = lifecycle.find(scope.context, name);

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Domain } from '../../domain/index.js';
 import { toUnixSeconds } from '../../domain/clock.js';
-import { badRequest } from '../errors.js';
 import { pageOf } from '../paging.js';
+import { ConnectionPutBody, type ConnectionPutBodyT } from '../schemas.js';
 import { isRecord, type Json } from '../vault-model.js';
 import { subResource, VAULT, vaultScope, type VaultParams, type VaultScope } from '../vault-scope.js';
 
@@ -16,7 +16,6 @@ import { subResource, VAULT, vaultScope, type VaultParams, type VaultScope } fro
 type ConnectionParams = VaultParams & { privateEndpointConnectionName: string };
 const CONNECTIONS = `${VAULT}/privateEndpointConnections`;
 const CONNECTION_TYPE = 'privateEndpointConnections';
-const STATUSES = ['Pending', 'Approved', 'Rejected', 'Disconnected'];
 
 /** An entry of the vault's `privateEndpointConnections`: {id, etag?, properties}. */
 interface ConnectionItem {
@@ -32,24 +31,6 @@ const storedConnections = (scope: VaultScope): ConnectionItem[] => {
   return Array.isArray(raw) ? raw.filter((i): i is ConnectionItem => isRecord(i) && typeof i['id'] === 'string' && isRecord(i['properties'])) : [];
 };
 
-/** The PUT body: {etag?, properties: {privateEndpoint?, privateLinkServiceConnectionState?}}. */
-function parseConnection(body: unknown): { etag?: string; properties: Json } {
-  if (!isRecord(body)) throw badRequest('The request body must be a JSON object with properties.');
-  const properties = body['properties'] ?? {};
-  if (!isRecord(properties)) throw badRequest("The property 'properties' must be an object.");
-  const state = properties['privateLinkServiceConnectionState'];
-  if (state !== undefined && state !== null) {
-    if (!isRecord(state)) throw badRequest("The property 'properties.privateLinkServiceConnectionState' must be an object.");
-    if (state['status'] !== undefined && !STATUSES.includes(state['status'] as string)) {
-      throw badRequest(`The private link connection status '${String(state['status'])}' is not valid. Valid values: ${STATUSES.join(', ')}.`);
-    }
-  }
-  const endpoint = properties['privateEndpoint'];
-  if (endpoint !== undefined && endpoint !== null && !isRecord(endpoint)) throw badRequest("The property 'properties.privateEndpoint' must be an object.");
-  const etag = body['etag'];
-  if (etag !== undefined && etag !== null && typeof etag !== 'string') throw badRequest("The property 'etag' must be a string.");
-  return { ...(typeof etag === 'string' && { etag }), properties };
-}
 
 export function privateLinkRoutes(domain: Domain): FastifyPluginAsync {
   const render = (scope: VaultScope, item: ConnectionItem, properties = item.properties): Json => ({
@@ -80,9 +61,11 @@ export function privateLinkRoutes(domain: Domain): FastifyPluginAsync {
     });
 
     // Synchronous: 200 with provisioningState Succeeded, no Azure-AsyncOperation header.
-    app.put<{ Params: ConnectionParams }>(`${CONNECTIONS}/:privateEndpointConnectionName`, async (request) => {
+    // The body {etag?, properties: {privateEndpoint?, privateLinkServiceConnectionState?}} is checked by its schema.
+    const put = { schema: { body: ConnectionPutBody } };
+    app.put<{ Params: ConnectionParams; Body: ConnectionPutBodyT }>(`${CONNECTIONS}/:privateEndpointConnectionName`, put, async (request) => {
       const { scope, name, items, index, found, save } = at(request);
-      const sent = parseConnection(request.body);
+      const sent = { ...(typeof request.body.etag === 'string' && { etag: request.body.etag }), properties: (request.body.properties ?? {}) as Json };
       const item: ConnectionItem = {
         id: found?.id ?? `${scope.id}/${CONNECTION_TYPE}/${name}`,
         ...(sent.etag !== undefined ? { etag: sent.etag } : found?.etag !== undefined && { etag: found.etag }),

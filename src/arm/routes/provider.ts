@@ -3,6 +3,7 @@ import type { Domain } from '../../domain/index.js';
 import { isValidVaultName } from '../../domain/vaults.js';
 import { badRequest } from '../errors.js';
 import { checkSubscription, PROVIDER, VAULT_TYPE } from '../ids.js';
+import { NameCheckBody, type NameCheckBodyT } from '../schemas.js';
 
 /** The provider-level operations: operations list, name availability, and the (empty) managed HSM lists. */
 
@@ -38,14 +39,12 @@ export function providerRoutes(domain: Domain): FastifyPluginAsync {
   return async (app) => {
     app.get('/providers/Microsoft.KeyVault/operations', { config: { permission: 'open' } }, async () => ({ value: OPERATIONS }));
 
-    app.post<{ Params: { subscriptionId: string } }>(`/subscriptions/:subscriptionId${PROVIDER}/checkNameAvailability`, async (request) => {
+    const nameCheck = { schema: { body: NameCheckBody } };
+    app.post<{ Params: { subscriptionId: string }; Body: NameCheckBodyT }>(`/subscriptions/:subscriptionId${PROVIDER}/checkNameAvailability`, nameCheck, async (request) => {
       checkSubscription(request.params.subscriptionId);
-      const body = request.body as { name?: unknown; type?: unknown } | undefined;
-      if (typeof body?.name !== 'string') throw badRequest("The property 'name' is required.");
-      if (typeof body.type !== 'string' || body.type.toLowerCase() !== VAULT_TYPE.toLowerCase()) {
-        throw badRequest(`The property 'type' must be '${VAULT_TYPE}'.`);
-      }
-      const name = body.name;
+      const { name, type } = request.body;
+      // Compared without case, as ARM compares resource types.
+      if (type.toLowerCase() !== VAULT_TYPE.toLowerCase()) throw badRequest(`The property 'type' must be '${VAULT_TYPE}'.`);
       if (!isValidVaultName(name)) {
         return {
           nameAvailable: false,

@@ -2,9 +2,10 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Domain } from '../../domain/index.js';
 import { DEFAULT_SUBSCRIPTION_ID, placementOf, type ResourceGroup, type Vault } from '../../domain/vaults.js';
 import { queryValue } from '../checks.js';
-import { badRequest, locationRequired, resourceGroupLocationConflict, resourceGroupNotFound } from '../errors.js';
+import { badRequest, resourceGroupLocationConflict, resourceGroupNotFound } from '../errors.js';
 import { checkSubscription, groupId, normalizeLocation, VAULT_TYPE } from '../ids.js';
 import { pageOf } from '../paging.js';
+import { GroupPutBody, type GroupPutBodyT } from '../schemas.js';
 import { renderGenericResource } from '../vault-model.js';
 
 /**
@@ -89,16 +90,14 @@ export function resourceRoutes(domain: Domain, tenantId: string): FastifyPluginA
     });
     app.get<{ Params: GroupParams }>(GROUP, async (request) => renderGroup(groupAt(request.params)));
 
-    app.put<{ Params: GroupParams }>(GROUP, async (request, reply) => {
+    app.put<{ Params: GroupParams; Body: GroupPutBodyT }>(GROUP, { schema: { body: GroupPutBody } }, async (request, reply) => {
       const subscriptionId = checkSubscription(request.params.subscriptionId);
       const name = request.params.resourceGroupName;
       if (!/^[-\w._()]{1,90}$/.test(name) || name.endsWith('.')) {
         throw badRequest(`The resource group name '${name}' is invalid: use up to 90 letters, digits, '-', '_', '.', '(' and ')', not ending in '.'.`);
       }
-      const body = request.body as { location?: unknown; tags?: unknown } | undefined;
-      if (typeof body?.location !== 'string' || body.location === '') throw locationRequired();
-      const tags = (body.tags ?? {}) as Record<string, string>;
-      const location = normalizeLocation(body.location);
+      const tags = request.body.tags ?? {};
+      const location = normalizeLocation(request.body.location);
       const result = domain.vaults.groups.put(subscriptionId, name, location, tags);
       if (!result) throw resourceGroupLocationConflict(name, domain.vaults.groups.get(subscriptionId, name)!.location);
       return reply.code(result.created ? 201 : 200).send(renderGroup(result.group));

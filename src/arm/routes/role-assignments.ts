@@ -12,9 +12,9 @@ import {
 import type { Clock } from '../../domain/clock.js';
 import { KeyVaultError } from '../../domain/errors.js';
 import { queryValue } from '../checks.js';
-import { badRequest } from '../errors.js';
 import { checkSubscription, isGuid, isoDate, PROVIDER } from '../ids.js';
 import { pageOf } from '../paging.js';
+import { RoleAssignmentPutBody, type RoleAssignmentPutBodyT } from '../schemas.js';
 import { objectIdOfToken } from './graph.js';
 
 /**
@@ -88,23 +88,17 @@ function renderDefinition(subscriptionId: string, r: RoleDefinition) {
   };
 }
 
-interface PutBody {
-  properties?: { roleDefinitionId?: unknown; principalId?: unknown; principalType?: unknown; description?: unknown };
-}
-
-function parsePut(body: unknown): { roleDefinitionId: string; principalId: string; principalType: string; description?: string } {
-  const p = (body as PutBody | undefined)?.properties;
-  if (!p) throw badRequest("The property 'properties' is required.");
-  if (typeof p.roleDefinitionId !== 'string' || p.roleDefinitionId === '') throw badRequest("The property 'properties.roleDefinitionId' is required.");
+/** The body, its shape checked by RoleAssignmentPutBody; the role must exist and the principal id be a GUID. */
+function parsePut(body: RoleAssignmentPutBodyT): { roleDefinitionId: string; principalId: string; principalType: string; description?: string } {
+  const p = body.properties;
   if (!roleDefinitionOf(p.roleDefinitionId)) throw definitionNotFound(p.roleDefinitionId);
   if (!isGuid(p.principalId)) {
     throw new KeyVaultError(400, 'InvalidPrincipalId', `The principal id '${String(p.principalId)}' is not valid. It must be a GUID.`);
   }
-  const principalType = typeof p.principalType === 'string' ? p.principalType : 'ServicePrincipal';
   return {
     roleDefinitionId: p.roleDefinitionId,
     principalId: p.principalId.toLowerCase(),
-    principalType,
+    principalType: p.principalType ?? 'ServicePrincipal',
     ...(typeof p.description === 'string' && { description: p.description }),
   };
 }
@@ -127,7 +121,7 @@ export function roleAssignmentRoutes(assignments: RoleAssignments, clock: Clock)
       const one = `${scopePattern}${AUTHZ}/roleAssignments/:roleAssignmentName`;
       type One = { Params: { roleAssignmentName: string } };
 
-      app.put<One>(one, async (request, reply) => {
+      app.put<One & { Body: RoleAssignmentPutBodyT }>(one, { schema: { body: RoleAssignmentPutBody } }, async (request, reply) => {
         const scope = scopeOf(request);
         const name = request.params.roleAssignmentName.toLowerCase();
         if (!isGuid(name)) {

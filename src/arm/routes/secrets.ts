@@ -3,10 +3,10 @@ import type { Domain } from '../../domain/index.js';
 import { validateTags } from '../../domain/lifecycle.js';
 import type { Secret, SetSecretInput } from '../../domain/secrets.js';
 import { objectUrl } from '../../domain/vaults.js';
-import { badRequest } from '../errors.js';
 import { pageOf } from '../paging.js';
-import { parseTags, type Json } from '../vault-model.js';
-import { checkName, objectBody, parseAttributes, renderAttributes, subResource, VAULT, vaultScope, viaDomain, type VaultParams, type VaultScope } from '../vault-scope.js';
+import { SecretPatchBody, SecretPutBody, type SecretPatchBodyT } from '../schemas.js';
+import type { Json } from '../vault-model.js';
+import { attributesOf, checkName, renderAttributes, subResource, VAULT, vaultScope, viaDomain, type VaultParams, type VaultScope } from '../vault-scope.js';
 
 /**
  * Secrets_* of Microsoft.KeyVault: the vault's own secrets (the data plane's objects), seen through ARM. ARM never
@@ -21,21 +21,15 @@ interface SecretFields {
   input: Omit<SetSecretInput, 'value'>;
 }
 
-function parseSecret(body: unknown, patch: boolean): SecretFields {
-  const { properties: p, tags: rawTags } = objectBody(body, patch);
-  const value = p['value'];
-  if (value !== undefined && value !== null && typeof value !== 'string') throw badRequest("The property 'properties.value' must be a string.");
-  if (!patch && typeof value !== 'string') throw badRequest("The property 'properties.value' is required.");
-  const contentType = p['contentType'];
-  if (contentType !== undefined && contentType !== null && typeof contentType !== 'string') {
-    throw badRequest("The property 'properties.contentType' must be a string.");
-  }
-  const attributes = parseAttributes(p['attributes']);
-  const tags = parseTags(rawTags);
+/** A PUT or PATCH body, its shape checked by the route's schema; tags limits are the domain's. */
+function parseSecret(body: SecretPatchBodyT): SecretFields {
+  const p = body.properties ?? {};
+  const attributes = attributesOf(p.attributes);
+  const tags = body.tags ?? undefined;
   validateTags(tags);
   return {
-    ...(typeof value === 'string' && { value }),
-    input: { ...(typeof contentType === 'string' && { contentType }), ...(attributes && { attributes }), ...(tags && { tags }) },
+    ...(typeof p.value === 'string' && { value: p.value }),
+    input: { ...(typeof p.contentType === 'string' && { contentType: p.contentType }), ...(attributes && { attributes }), ...(tags && { tags }) },
   };
 }
 
@@ -76,9 +70,9 @@ export function armSecretRoutes(domain: Domain): FastifyPluginAsync {
       return renderSecret(scope, secret);
     });
 
-    app.put<{ Params: SecretParams }>(SECRET, async (request, reply) => {
+    app.put<{ Params: SecretParams; Body: SecretPatchBodyT }>(SECRET, { schema: { body: SecretPutBody } }, async (request, reply) => {
       const { scope, name, missing, current } = at(request);
-      const { value, input } = await viaDomain(() => parseSecret(request.body, false), missing);
+      const { value, input } = await viaDomain(() => parseSecret(request.body), missing);
       const existed = (await current()) !== undefined;
       const saved = await viaDomain(() => secrets.set(scope.context, name, { value: value!, ...input }), missing);
       return reply.code(existed ? 200 : 201).send(renderSecret(scope, saved));
@@ -86,9 +80,9 @@ export function armSecretRoutes(domain: Domain): FastifyPluginAsync {
 
     // A PATCH with a value makes a new version (keeping the content type and tags it does not send); without one it
     // updates the current version in place.
-    app.patch<{ Params: SecretParams }>(SECRET, async (request) => {
+    app.patch<{ Params: SecretParams; Body: SecretPatchBodyT }>(SECRET, { schema: { body: SecretPatchBody } }, async (request) => {
       const { scope, name, missing, current } = at(request);
-      const { value, input } = await viaDomain(() => parseSecret(request.body, true), missing);
+      const { value, input } = await viaDomain(() => parseSecret(request.body), missing);
       const before = await current();
       if (!before) throw missing();
       const saved = await viaDomain(

@@ -12,7 +12,8 @@ import {
 } from '../errors.js';
 import { checkSubscription, PROVIDER, vaultId } from '../ids.js';
 import { pageOf } from '../paging.js';
-import { accessPoliciesOf, parseVaultPut, propertiesAfterPatch, propertiesAfterPut, renderVault } from '../vault-model.js';
+import { AccessPolicyUpdateBody, VaultPatchBody, VaultPutBody, type AccessPolicyUpdateBodyT, type VaultPatchBodyT, type VaultPutBodyT } from '../schemas.js';
+import { accessPoliciesOf, parseVaultPut, propertiesAfterPatch, propertiesAfterPut, renderVault, saveVault } from '../vault-model.js';
 import { GROUP, liveVaultAt, VAULT, type VaultParams } from '../vault-scope.js';
 
 type GroupParams = Omit<VaultParams, 'vaultName'>;
@@ -31,7 +32,7 @@ export function vaultRoutes(domain: Domain): FastifyPluginAsync {
   };
 
   return async (app) => {
-    app.put<{ Params: VaultParams }>(VAULT, async (request, reply) => {
+    app.put<{ Params: VaultParams; Body: VaultPutBodyT }>(VAULT, { schema: { body: VaultPutBody } }, async (request, reply) => {
       const { resourceGroupName: group, vaultName: name } = request.params;
       const subscriptionId = checkSubscription(request.params.subscriptionId);
       if (!isValidVaultName(name)) throw invalidVaultName(name);
@@ -52,15 +53,15 @@ export function vaultRoutes(domain: Domain): FastifyPluginAsync {
         throw vaultLocationConflict(before.name, placementOf(before.properties).location, group, put.location);
       }
       const properties = propertiesAfterPut(put, before?.properties, placement, request.armApiVersion, domain.clock.now());
-      const saved = vaults.save(before?.name ?? name, properties);
+      const saved = saveVault(vaults, before?.name ?? name, properties);
       return reply.code(before ? 200 : 201).send(renderVault(request, saved));
     });
 
     app.get<{ Params: VaultParams }>(VAULT, async (request) => renderVault(request, vaultAt(request.params)));
 
-    app.patch<{ Params: VaultParams }>(VAULT, async (request) => {
+    app.patch<{ Params: VaultParams; Body: VaultPatchBodyT }>(VAULT, { schema: { body: VaultPatchBody } }, async (request) => {
       const vault = vaultAt(request.params);
-      const saved = vaults.save(vault.name, propertiesAfterPatch(request.body, vault.properties, domain.clock.now()));
+      const saved = saveVault(vaults, vault.name, propertiesAfterPatch(request.body, vault.properties, domain.clock.now()));
       return renderVault(request, saved);
     });
 
@@ -73,19 +74,16 @@ export function vaultRoutes(domain: Domain): FastifyPluginAsync {
       return reply.code(200).send();
     });
 
-    app.put<{ Params: VaultParams & { operationKind: string } }>(`${VAULT}/accessPolicies/:operationKind`, async (request) => {
+    const policyUpdate = { schema: { body: AccessPolicyUpdateBody } };
+    app.put<{ Params: VaultParams & { operationKind: string }; Body: AccessPolicyUpdateBodyT }>(`${VAULT}/accessPolicies/:operationKind`, policyUpdate, async (request) => {
       const kind = request.params.operationKind.toLowerCase() as UpdateKind;
       if (!UPDATE_KINDS.includes(kind)) {
         throw badRequest(`The access policy operation '${request.params.operationKind}' is not valid. Valid operations: ${UPDATE_KINDS.join(', ')}.`);
       }
       const vault = vaultAt(request.params);
-      const body = request.body as { properties?: { accessPolicies?: unknown } } | undefined;
-      if (!body?.properties || body.properties.accessPolicies === undefined) {
-        throw badRequest("The property 'properties.accessPolicies' is required.");
-      }
-      const changes = parseAccessPolicies(body.properties.accessPolicies, 'properties.accessPolicies');
+      const changes = parseAccessPolicies(request.body.properties.accessPolicies, 'properties.accessPolicies');
       const accessPolicies = updateAccessPolicies(accessPoliciesOf(vault.properties), kind, changes);
-      vaults.save(vault.name, { ...vault.properties, accessPolicies, lastModifiedAt: Math.floor(domain.clock.now() / 1000) });
+      saveVault(vaults, vault.name, { ...vault.properties, accessPolicies, lastModifiedAt: Math.floor(domain.clock.now() / 1000) });
       const p = placementOf(vault.properties);
       return {
         id: `${vaultId(p.subscriptionId, p.resourceGroup, vault.name)}/accessPolicies/${kind}`,
