@@ -2,8 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import { authorize, rbacActionOf, type RoleAssignments } from '../domain/access.js';
 import type { Clock } from '../domain/clock.js';
 import { KeyVaultError, unauthorized } from '../domain/errors.js';
-import { decodeJwt, verifyAccessToken, type AccessTokenClaims, type AccessTokenFailure, type SigningKey } from '../identity/index.js';
 import type { VaultRegistry } from '../domain/vaults.js';
+import { decodeJwt, verifyAccessToken, type AccessTokenClaims, type AccessTokenFailure, type SigningKey } from '../identity/index.js';
 import { challengeHeader, challengeResource, kyaniteOrigin, parseHost, type HostInfo } from './hosts.js';
 
 declare module 'fastify' {
