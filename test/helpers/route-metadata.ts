@@ -1,4 +1,6 @@
 import Fastify, { type FastifyContextConfig } from 'fastify';
+import { armPlane } from '../../src/arm/index.js';
+import { createRoleAssignments } from '../../src/domain/access.js';
 import { createClock } from '../../src/domain/clock.js';
 import { createDomain } from '../../src/domain/index.js';
 import { dataPlane } from '../../src/routes/index.js';
@@ -6,9 +8,9 @@ import type { RoutePermission } from '../../src/server/route-config.js';
 import { openStore } from '../../src/store/index.js';
 
 /**
- * Every data-plane route as registered, with the metadata it declares (src/server/route-config.ts): the data plane
- * alone, on its own Fastify instance, with an onRoute hook that sees each route's options before Fastify splits
- * optional parameters.
+ * Every data-plane (and management-plane) route as registered, with the metadata it declares
+ * (src/server/route-config.ts): each plane alone, on its own Fastify instance, with an onRoute hook that sees each
+ * route's options before Fastify splits optional parameters.
  */
 export interface RegisteredRoute {
   method: string;
@@ -16,7 +18,7 @@ export interface RegisteredRoute {
   config: FastifyContextConfig;
 }
 
-async function collectDataPlaneRoutes(): Promise<RegisteredRoute[]> {
+async function collectRoutes(plane: 'data' | 'arm'): Promise<RegisteredRoute[]> {
   const store = openStore({});
   const domain = createDomain(store, createClock());
   const app = Fastify({ exposeHeadRoutes: false });
@@ -25,7 +27,7 @@ async function collectDataPlaneRoutes(): Promise<RegisteredRoute[]> {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, config: { ...route.config } });
   });
   try {
-    await app.register(dataPlane({ domain }));
+    await app.register(plane === 'data' ? dataPlane({ domain }) : armPlane({ domain, roleAssignments: createRoleAssignments(store) }));
     await app.ready();
   } finally {
     await app.close();
@@ -35,7 +37,8 @@ async function collectDataPlaneRoutes(): Promise<RegisteredRoute[]> {
   return routes;
 }
 
-export const DATA_PLANE_ROUTES: readonly RegisteredRoute[] = await collectDataPlaneRoutes();
+export const DATA_PLANE_ROUTES: readonly RegisteredRoute[] = await collectRoutes('data');
+export const ARM_ROUTES: readonly RegisteredRoute[] = await collectRoutes('arm');
 
 /** `/keys/:name/:version?` and `/keys/{key-name}/{key-version}` both become `/keys/{}/{}`. */
 const normalize = (pattern: string): string =>

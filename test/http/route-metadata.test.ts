@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DATA_PLANE_ROUTES } from '../helpers/route-metadata.js';
+import { ARM_ROUTES, DATA_PLANE_ROUTES } from '../helpers/route-metadata.js';
 
 /**
  * Route metadata lives on the routes (src/server/route-config.ts): the strict-mode permission check and the throttle
@@ -30,5 +30,14 @@ describe('data-plane route metadata', () => {
 
   it('only random bytes are open to any authenticated caller', () => {
     expect(DATA_PLANE_ROUTES.filter((r) => r.config.permission === 'open').map((r) => `${r.method} ${r.url}`)).toEqual(['POST /rng']);
+  });
+});
+
+describe('management-plane route metadata', () => {
+  it('declares no throttle class (only the data plane is throttled) and opens only who-am-I lists to any caller', () => {
+    expect(ARM_ROUTES.length).toBeGreaterThan(40);
+    expect(ARM_ROUTES.filter((r) => r.config.throttle !== undefined)).toEqual([]);
+    const declared = ARM_ROUTES.filter((r) => r.config.permission !== undefined).map((r) => `${r.method} ${r.url}: ${String(r.config.permission)}`);
+    expect(declared.sort()).toEqual(['GET /providers/Microsoft.KeyVault/operations: open', 'GET /subscriptions: open', 'GET /tenants: open']);
   });
 });
