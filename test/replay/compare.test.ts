@@ -128,6 +128,26 @@ describe('replay plan', () => {
   });
 });
 
+describe('replay plan: a deleted object read before the service listed it', () => {
+  const del = (path: string, soft: boolean) => ({ ...interaction(path, 200, soft ? { recoveryId: `https://${HOST}/deletedkeys/k` } : {}), method: 'DELETE' });
+  const read = (status: number) => interaction('/deletedkeys/k', status, null);
+
+  it('skips a 404 read of /deletedX/NAME right after the soft DELETE of NAME, as settling', () => {
+    const session = { name: 's', interactions: [del('/keys/k', true), read(404)] } as unknown as Session;
+    const plan = planSession(session);
+    expect(plan.map((s) => s.kind)).toEqual(['send', 'skip']);
+    expect(plan[1]).toMatchObject({ settling: true });
+  });
+
+  it('sends it when a write came between, when the vault had no soft delete, and sends every write', () => {
+    const recover = { ...interaction('/deletedkeys/k/recover', 200, {}), method: 'POST' };
+    expect(planSession({ name: 's', interactions: [del('/keys/k', true), recover, read(404)] } as unknown as Session).map((s) => s.kind)).toEqual(['send', 'send', 'send']);
+    expect(planSession({ name: 's', interactions: [del('/keys/k', false), read(404)] } as unknown as Session).map((s) => s.kind)).toEqual(['send', 'send']);
+    const purge = { ...interaction('/deletedkeys/k', 404, null), method: 'DELETE' };
+    expect(planSession({ name: 's', interactions: [del('/keys/k', true), purge] } as unknown as Session).map((s) => s.kind)).toEqual(['send', 'send']);
+  });
+});
+
 describe('replay vault settings', () => {
   const withLevels = (...levels: string[]) =>
     ({ name: 's', interactions: levels.map((l) => interaction('/secrets/s1', 200, { attributes: { recoveryLevel: l } })) }) as unknown as Session;

@@ -3,7 +3,7 @@ import type https from 'node:https';
 import { compareAnswer, type Answer } from './compare.js';
 import { send } from './http.js';
 import { SessionMap } from './mapping.js';
-import { isObject, planSession, type Interaction, type Json, type JsonObject, type Session } from './recordings.js';
+import { isObject, objectOf, planSession, SETTLING, type Interaction, type Json, type JsonObject, type Session } from './recordings.js';
 
 export type Outcome = 'passed' | 'failed' | 'skipped';
 
@@ -147,6 +147,30 @@ function preexisting(session: Session): Array<{ path: string; body: Json }> {
   return out;
 }
 
+/**
+ * Items of Kyanite's deleted-objects list (`GET /deletedkeys` ...) that the recorded list lacks and that are objects
+ * the session soft-deleted earlier: the service's deleted list catches up after the DELETE (eventual consistency;
+ * C++ GetPropertiesOfSecret lists the deleted secrets before its two just-deleted ones appear, though a GET of each
+ * already answered it). Kyanite is consistent at once; those items are left out of the comparison, and the read
+ * counts as the service settling. Any other difference still fails it.
+ */
+function laggingDeletedItems(session: Session, index: number, recorded: Interaction, answer: Answer, map: SessionMap): Json[] {
+  if (!/^\/deleted(keys|secrets|certificates)$/i.test(recorded.path) || answer.status !== 200) return [];
+  if (!isObject(answer.body) || !Array.isArray(answer.body.value) || !isObject(recorded.responseBody) || !Array.isArray(recorded.responseBody.value)) return [];
+  const collection = recorded.path.slice('/deleted'.length).toLowerCase();
+  const deleted = new Set<string>();
+  for (const i of session.interactions.slice(0, index)) {
+    const o = objectOf(i.path);
+    if (o?.collection === collection && !o.deleted && i.method === 'DELETE' && i.status === 200) deleted.add(o.name);
+  }
+  const recordedNames = new Set(recorded.responseBody.value.map((item) => itemName(item)?.toLowerCase()));
+  const kyaniteName = new Map([...map.names].map(([rec, mine]) => [mine.toLowerCase(), rec.toLowerCase()]));
+  return answer.body.value.filter((item) => {
+    const rec = kyaniteName.get(itemName(item)?.toLowerCase() ?? '');
+    return rec !== undefined && deleted.has(rec) && !recordedNames.has(rec);
+  });
+}
+
 export async function replaySession(session: Session, target: Target): Promise<Result[]> {
   const authority = new URL(target.base).host;
   // Object names unique per run, so a rerun against a persistent Kyanite cannot collide with an earlier one.
@@ -217,10 +241,17 @@ export async function replaySession(session: Session, target: Target): Promise<R
       recorded = joinRecordedPages(session, step.index, pagesOf.get(step.index)!, map);
       answer = await sendAllPages(target, answer);
     }
+    const lagging = laggingDeletedItems(session, step.index, recorded, answer, map);
+    if (lagging.length) answer = { ...answer, body: { ...(answer.body as JsonObject), value: ((answer.body as JsonObject).value as Json[]).filter((item) => !lagging.includes(item)) } };
     const verdict = compareAnswer({ map, interaction: recorded, setTimes }, answer);
     // REPLAY_VERBOSE=1 prints each exchange side by side, for working out why one differs.
     if (process.env.REPLAY_VERBOSE) {
       console.log(`--- ${session.name} #${step.index + 1} ${i.method} ${base.path}\n  recorded ${i.status} ${JSON.stringify(i.responseBody)}\n  kyanite  ${answer.status} ${answer.text}`);
+    }
+    if (lagging.length && verdict.problems.length === 0) {
+      const reason = `${SETTLING}: the deleted-objects list did not show yet ${lagging.length} object(s) the session had just deleted; the rest of the list matches`;
+      results.push({ ...base, outcome: 'skipped', reasons: [reason], settling: true, notes: verdict.notes });
+      continue;
     }
     results.push({
       ...base,
