@@ -140,9 +140,13 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
       },
     );
 
-    app.get<{ Params: NameParamsT }>('/certificates/:name/pending', async (req) =>
-      renderOperation(req.vault, req.params.name, await certs.getOperation(req.vault, req.params.name)),
-    );
+    app.get<{ Params: NameParamsT }>('/certificates/:name/pending', async (req, reply) => {
+      const op = await certs.getOperation(req.vault, req.params.name);
+      // The SDKs' "get the CSR" call asks for PKCS#10 and reads the answer as the CSR itself, base64 (the Java and
+      // .NET clients send Accept: application/pkcs10; the service answered that content type, Java 7.0 recordings).
+      if (/application\/pkcs10/i.test(req.headers.accept ?? '')) return reply.type('application/pkcs10; charset=utf-8').send(op.csr);
+      return renderOperation(req.vault, req.params.name, op);
+    });
     app.patch<{ Params: NameParamsT; Body: Static<typeof OperationUpdateBody> }>(
       '/certificates/:name/pending',
       { schema: { body: OperationUpdateBody } },

@@ -243,3 +243,22 @@ describe('policy fields in the issued certificate, read by openssl', () => {
     expect(text).toMatch(/Subject: O ?= ?Kyanite, CN ?= ?sans\.test/);
   });
 });
+
+describe('the CSR of a pending certificate', () => {
+  it('is answered as PKCS#10 (base64, application/pkcs10) when the client asks for it (Java 7.0 recordings)', async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/manual/create', { policy: { x509_props: { subject: 'CN=manual' }, issuer: { name: 'Unknown' } } });
+    const op = (await t.call('GET', '/certificates/manual/pending')).json();
+    const res = await t.call('GET', '/certificates/manual/pending', undefined, { accept: 'application/pkcs10' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/pkcs10; charset=utf-8');
+    expect(res.body).toBe(op.csr);
+    // The CSR is a DER certification request: SEQUENCE, and its subject is the policy's.
+    const der = Buffer.from(res.body, 'base64');
+    expect(der[0]).toBe(0x30);
+    expect(der.includes(Buffer.from('manual'))).toBe(true);
+    const missing = await t.call('GET', '/certificates/none/pending', undefined, { accept: 'application/pkcs10' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe('CertificateNotFound');
+  });
+});
