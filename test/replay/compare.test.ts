@@ -172,3 +172,16 @@ describe('replay of a 401 challenge', () => {
     expect(compareAnswer({ map, interaction: rec, setTimes: new Set() }, noHeader).problems).toEqual(['www-authenticate: missing']);
   });
 });
+
+describe('replay of an answer recorded without its body', () => {
+  it('compares the content type of a non-JSON answer, and that it has a body', () => {
+    const map = setup();
+    const rec: Interaction = { ...interaction('/certificates/c1/pending', 200, null), responseHeaders: { 'content-type': 'application/pkcs10; charset=utf-8' } };
+    const csr: Answer = { status: 200, headers: { 'content-type': 'application/pkcs10; charset=utf-8' }, text: 'MIIC', body: undefined };
+    expect(compareAnswer({ map, interaction: rec, setTimes: new Set() }, csr).problems).toEqual([]);
+    const json = answer(200, { id: 'x' });
+    expect(compareAnswer({ map, interaction: rec, setTimes: new Set() }, json).problems).toEqual(['content-type: expected application/pkcs10, got application/json']);
+    const empty: Answer = { ...csr, text: '' };
+    expect(compareAnswer({ map, interaction: rec, setTimes: new Set() }, empty).problems).toEqual(['body: expected a application/pkcs10 body, got none']);
+  });
+});

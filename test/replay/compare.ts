@@ -96,6 +96,13 @@ export function compareAnswer(ctx: CompareContext, answer: Answer): Verdict {
   // The 2017 service answered its 401 challenge with no body; since 2019 it sends the Unauthorized error. Clients
   // read only the status and WWW-Authenticate, which are compared above, so an empty recorded 401 body is not.
   if (rec.responseBody === null && rec.status === 401) return { problems, notes };
+  // The Java recorder kept only JSON bodies: a non-JSON answer (the CSR as PKCS#10) is recorded with its content type
+  // and without its body. The content type is compared (checkHeaders), and that there is a body.
+  const recordedType = rec.responseHeaders['content-type']?.split(';')[0]?.trim();
+  if (rec.responseBody === null && recordedType && !/json/i.test(recordedType)) {
+    if (answer.text.length === 0) problems.push(`body: expected a ${recordedType} body, got none`);
+    return { problems, notes };
+  }
   if (rec.responseBody === null) {
     if (answer.text.length > 0) problems.push(`body: expected empty, got ${answer.text.slice(0, 120)}`);
     return { problems, notes };
@@ -239,6 +246,11 @@ function checkHeaders(ctx: CompareContext, answer: Answer, problems: string[]) {
   if (rec.responseBody !== null && /json/.test(rec.responseHeaders['content-type'] ?? '')) {
     const got = header('content-type') ?? '';
     if (!/^application\/json/.test(got)) problems.push(`content-type: expected application/json, got ${got || 'none'}`);
+  }
+  const recordedType = rec.responseHeaders['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (recordedType && !/json/.test(recordedType)) {
+    const got = header('content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (got !== recordedType) problems.push(`content-type: expected ${recordedType}, got ${got ?? 'none'}`);
   }
 }
 

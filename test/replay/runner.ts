@@ -56,6 +56,16 @@ function unreplayable(i: Interaction, map: SessionMap): string | undefined {
 }
 
 
+/**
+ * The recordings keep no request headers, but a non-JSON answer shows what the client asked for: the service answers
+ * `application/pkcs10` only to a request that accepts it (the SDKs' "get the CSR" call). That media type is sent as
+ * the request's Accept.
+ */
+function requestedMediaType(i: Interaction): string | undefined {
+  const type = i.responseHeaders['content-type']?.split(';')[0]?.trim();
+  return type && !/json/i.test(type) ? type : undefined;
+}
+
 /** A list answer: `{ value: [...], nextLink }`. */
 const isListAnswer = (i: Interaction) => i.method === 'GET' && isObject(i.responseBody) && Array.isArray(i.responseBody.value) && 'nextLink' in i.responseBody;
 /** A request for a further page: it follows the real service's nextLink, whose paging is the service's own. */
@@ -231,7 +241,8 @@ export async function replaySession(session: Session, target: Target): Promise<R
     const body: Json = challenge ? null : map.mapBody(i.requestBody);
     let answer;
     try {
-      answer = await send(target.agent, { base: target.base, method: i.method, path: base.path, query: i.query, body, authorize: !challenge });
+      const accept = requestedMediaType(i);
+      answer = await send(target.agent, { base: target.base, method: i.method, path: base.path, query: i.query, body, authorize: !challenge, ...(accept && { accept }) });
     } catch (err) {
       results.push({ ...base, outcome: 'failed', reasons: [`request failed: ${(err as Error).message}`], settling: false });
       continue;
