@@ -262,3 +262,27 @@ describe('the CSR of a pending certificate', () => {
     expect(missing.json().error.code).toBe('CertificateNotFound');
   });
 });
+
+describe('the key a certificate makes', () => {
+  it("has the operations of the policy's key usage, and the certificate's validity and tags (Java 7.0 recording)", async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/usage/create', { policy: { x509_props: { subject: 'CN=u' }, issuer: { name: 'Self' } }, tags: {} });
+    const cert = (await t.call('GET', '/certificates/usage')).json();
+    const key = (await t.call('GET', '/keys/usage')).json();
+    expect(key.key.key_ops).toEqual(['sign', 'verify', 'wrapKey', 'unwrapKey']);
+    expect(key.attributes).toMatchObject({ nbf: cert.attributes.nbf, exp: cert.attributes.exp });
+    expect(key.tags).toEqual({});
+    expect(key.managed).toBe(true);
+    const plain = Buffer.from('abc').toString('base64url');
+    const refused = await t.call('POST', `/keys/usage/${key.key.kid.split('/').pop()}/encrypt`, { alg: 'RSA-OAEP', value: plain });
+    expect(refused.statusCode).toBe(403);
+
+    await t.call('POST', '/certificates/data/create', { policy: { x509_props: { subject: 'CN=d', key_usage: ['dataEncipherment'] }, issuer: { name: 'Self' } }, tags: { a: 'b' } });
+    const dataKey = (await t.call('GET', '/keys/data')).json();
+    expect(dataKey.key.key_ops).toEqual(['encrypt', 'decrypt']);
+    expect(dataKey.tags).toEqual({ a: 'b' });
+
+    await t.call('POST', '/certificates/ec/create', { policy: { key_props: { kty: 'EC', crv: 'P-256' }, x509_props: { subject: 'CN=e' }, issuer: { name: 'Self' } } });
+    expect((await t.call('GET', '/keys/ec')).json().key.key_ops).toEqual(['sign', 'verify']);
+  });
+});

@@ -17,12 +17,12 @@ import type { PrivateJwk } from '../../crypto/jwk.js';
 import type { BackupService } from '../backup.js';
 import { toUnixSeconds, type Clock } from '../clock.js';
 import { badParameter, KeyVaultError } from '../errors.js';
-import { defaultKeyOps } from '../key-rules.js';
 import type { KeyService } from '../keys.js';
 import type { AttributesInput, DeletedVersion, Lifecycle, ObjectSnapshot, ObjectVersion, Tags } from '../lifecycle.js';
 import type { SecretService } from '../secrets.js';
 import type { VaultContext } from '../vaults.js';
 import { BUILT_IN_ISSUERS, type IssuerStore } from './issuers.js';
+import { certificateKeyOps } from './key-ops.js';
 import { PEM, resolvePolicy, type CertificatePolicy, type PolicyInput } from './policy.js';
 
 /**
@@ -193,7 +193,7 @@ export function createCertificateService(
     const kty = policy.key_props.kty;
     keys.lifecycle.create(vault, name, {
       version,
-      body: { jwk: { ...jwk, kty: kty as PrivateJwk['kty'] }, keyOps: defaultKeyOps(kty), managed: true },
+      body: { jwk: { ...jwk, kty: kty as PrivateJwk['kty'] }, keyOps: certificateKeyOps(kty, policy.x509_props.key_usage), managed: true },
       ...(window && { attributes: window }),
     });
   }
@@ -218,6 +218,9 @@ export function createCertificateService(
         attributes,
         ...(extra.tags && { tags: extra.tags }),
       });
+      // The key, made before the certificate was signed, gets the certificate's validity and tags, like the secret
+      // (Java recording createSelfSignedCertificatePkcs12 #7-8: nbf, exp and `tags: {}` on both).
+      keys.lifecycle.update(vault, name, version, { attributes, ...(extra.tags && { tags: extra.tags }) });
       const pendingVersion = lifecycle.find(vault, name);
       if (pendingVersion?.version === version && pendingVersion.body.pending) {
         return lifecycle.update(vault, name, version, { body, attributes, ...(extra.tags && { tags: extra.tags }) });
