@@ -286,3 +286,27 @@ describe('the key a certificate makes', () => {
     expect((await t.call('GET', '/keys/ec')).json().key.key_ops).toEqual(['sign', 'verify']);
   });
 });
+
+describe('an update while the certificate is issuing', () => {
+  it('goes to the pending version; the issued certificate is the one the create asked for (Java 7.0 recording)', async () => {
+    t = await buildTestApp({ domain: { selfSignedDelayMs: 10_000 } });
+    await t.call('POST', '/certificates/busy/create', { policy: { x509_props: { subject: 'CN=busy' }, issuer: { name: 'Self' } } });
+    const patched = (await t.call('PATCH', '/certificates/busy/', { tags: { tag1: 'foo' }, attributes: { enabled: false } })).json();
+    expect(patched).toMatchObject({ tags: { tag1: 'foo' }, attributes: { enabled: false }, pending: { id: 'https://localhost:8443/certificates/busy/pending' } });
+    expect(patched.cer).toBeUndefined();
+    t.clock.advance(11);
+    const issued = (await t.call('GET', '/certificates/busy/')).json();
+    expect(issued.cer).toEqual(expect.any(String));
+    expect(issued.attributes.enabled).toBe(true);
+    expect(issued).not.toHaveProperty('tags');
+    expect((await t.call('GET', '/keys/busy')).json()).not.toHaveProperty('tags');
+
+    // The create's own tags and attributes are kept.
+    await t.call('POST', '/certificates/tagged/create', { policy: { x509_props: { subject: 'CN=t' }, issuer: { name: 'Self' } }, tags: { a: '1' } });
+    await t.call('PATCH', '/certificates/tagged/', { tags: { b: '2' } });
+    t.clock.advance(11);
+    const tagged = (await t.call('GET', '/certificates/tagged/')).json();
+    expect(tagged.tags).toEqual({ a: '1' });
+    expect((await t.call('GET', '/secrets/tagged')).json().tags).toEqual({ a: '1' });
+  });
+});

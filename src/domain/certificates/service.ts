@@ -54,6 +54,8 @@ export interface PendingOperation {
   version: string;
   /** Clock time (ms) at which a delayed self-signed operation completes. */
   completeAt?: number;
+  /** The create request's attributes and tags, which the completed version gets (not the pending version's). */
+  requested?: { attributes?: AttributesInput; tags?: Tags };
   preserveCertOrder?: boolean;
 }
 
@@ -89,10 +91,13 @@ function completed(op: PendingOperation): PendingOperation {
   return { ...rest, status: 'completed' };
 }
 
-/** What completing a version carries besides the certificate: the request's attributes, tags and chain order. */
+/**
+ * What completing a version carries besides the certificate: the request's attributes, tags and chain order. Tags
+ * `null` means the request had none: the completed version then has none, whatever the pending one was given.
+ */
 interface CompletionExtra {
   attributes?: AttributesInput;
-  tags?: Tags;
+  tags?: Tags | null;
   preserveCertOrder?: boolean;
 }
 
@@ -220,10 +225,11 @@ export function createCertificateService(
       });
       // The key, made before the certificate was signed, gets the certificate's validity and tags, like the secret
       // (Java recording createSelfSignedCertificatePkcs12 #7-8: nbf, exp and `tags: {}` on both).
-      keys.lifecycle.update(vault, name, version, { attributes, ...(extra.tags && { tags: extra.tags }) });
+      const tags = extra.tags !== undefined && { tags: extra.tags };
+      keys.lifecycle.update(vault, name, version, { attributes, ...tags });
       const pendingVersion = lifecycle.find(vault, name);
       if (pendingVersion?.version === version && pendingVersion.body.pending) {
-        return lifecycle.update(vault, name, version, { body, attributes, ...(extra.tags && { tags: extra.tags }) });
+        return lifecycle.update(vault, name, version, { body, attributes, ...tags });
       }
       return lifecycle.create(vault, name, { version, body, attributes, ...(extra.tags && { tags: extra.tags }) });
     };
@@ -277,7 +283,11 @@ export function createCertificateService(
     const due = op.completeAt !== undefined && clock.now() >= op.completeAt;
     if (!due) return;
     const key = keys.lifecycle.get(vault, name, op.version);
-    const finish = await prepareSelfSigned(m.policy, key.body.jwk, {});
+    // The completed version is the one the create asked for: an update the client made to the pending version
+    // (attributes, tags) does not carry over (Java recording certificateAsyncForAsyncOperations #4 and #8, 7.0: tags
+    // and enabled false set while issuing, the issued certificate enabled and without them).
+    const requested = op.requested ?? {};
+    const finish = await prepareSelfSigned(m.policy, key.body.jwk, { ...(requested.attributes && { attributes: requested.attributes }), tags: requested.tags ?? null });
     lifecycle.transaction(() => {
       // Another request may have settled the operation while this one was signing.
       const current = meta(vault, name);
@@ -343,6 +353,7 @@ export function createCertificateService(
           status_details: IN_PROGRESS_DETAILS,
           request_id: randomBytes(16).toString('hex'),
           version,
+          requested: { ...(input.attributes && { attributes: input.attributes }), ...(input.tags && { tags: input.tags }) },
           ...(input.preserveCertOrder !== undefined && { preserveCertOrder: input.preserveCertOrder }),
         };
         if (delayed) operation.completeAt = clock.now() + options.selfSignedDelayMs!;
