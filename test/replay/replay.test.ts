@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { isObject, loadSessions, recordingsDir, vaultSettings, type Session } from './recordings.js';
-import { replaySession, report, tally, type Result } from './runner.js';
+import { replaySession, report, showsIssuing, tally, type Result } from './runner.js';
 
 /**
  * Replays every session the Azure SDKs recorded against the real Key Vault service (docs/fidelity.md) against
@@ -22,17 +22,22 @@ const done: Array<{ name: string; results: Result[] }> = [];
 
 /**
  * Kyanite issues self-signed certificates at once; the service takes seconds. A session that requests cancellation
- * of a certificate operation needs it still running, as it was: those sessions replay on a second Kyanite started
- * with the option that restores the timing (--self-signed-delay, here one minute: longer than any session).
+ * of a certificate operation, or updates a certificate while the recording shows it still issuing, needs the
+ * issuance still running, as it was: those sessions replay on a second Kyanite started with the option that restores
+ * the timing (--self-signed-delay, here one minute: longer than any session). Where such a recording later shows the
+ * certificate issued, the replay moves that Kyanite's clock past the delay first (runner.ts, finishIssuance).
  */
 const SELF_SIGNED_DELAY_MS = 60_000;
 const cancels = (s: Session) =>
   s.interactions.some((i) => i.method === 'PATCH' && i.path.endsWith('/pending') && isObject(i.requestBody) && i.requestBody.cancellation_requested === true);
+const updatesWhileIssuing = (s: Session) =>
+  s.interactions.some((i) => i.method === 'PATCH' && /^\/certificates\/[^/]+\/?[0-9a-f]*$/i.test(i.path) && !/^\/certificates\/issuers/i.test(i.path) && showsIssuing(i.responseBody));
+const needsIssuanceRunning = (s: Session) => cancels(s) || updatesWhileIssuing(s);
 
 describe('replay of real-service recordings', () => {
   let quick: TestServer;
   let timed: TestServer;
-  const serverOf = (session: Session) => (cancels(session) ? timed : quick);
+  const serverOf = (session: Session) => (needsIssuanceRunning(session) ? timed : quick);
 
   beforeAll(async () => {
     quick = await startTestServer({ vaults: ['default'] });
@@ -56,7 +61,9 @@ describe('replay of real-service recordings', () => {
     describe(session.name, () => {
       it('replays in order', async () => {
         const server = serverOf(session);
-        const results = await replaySession(session, { agent: server.agent, base: server.vaultUrl(vaultOf(n)) });
+        const finishIssuance = () => server.k.advanceClock(SELF_SIGNED_DELAY_MS / 1000 + 1);
+        const target = { agent: server.agent, base: server.vaultUrl(vaultOf(n)), ...(server === timed && { finishIssuance }) };
+        const results = await replaySession(session, target);
         done.push({ name: session.name, results });
         const errors = results.filter((r) => r.serverError).map((r) => `#${r.number} ${r.method} ${r.path}: ${r.reasons.join('; ')}`);
         expect(errors, 'Kyanite answered 5xx').toEqual([]);
