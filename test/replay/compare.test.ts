@@ -96,6 +96,24 @@ describe('replay comparison', () => {
     expect(problems).toEqual([`value: the same ids in another order: recorded [${K2}, ${K1}], Kyanite [${K1}, ${K2}]`]);
   });
 
+  it('pairs a version made before the session (not yet seen) with the id no known version claims', () => {
+    const map = setup();
+    const B = 'b'.repeat(32);
+    const C = 'c'.repeat(32);
+    map.versions.set(V1, K2);
+    map.versions.set(B, K1);
+    const item = (id: string) => ({ id, attributes: { enabled: true } });
+    const rec = interaction('/secrets/s1/versions', 200, { value: [item(`https://${HOST}/secrets/s1/${V1}`), item(`https://${HOST}/secrets/s1/${B}`), item(`https://${HOST}/secrets/s1/${C}`)], nextLink: null });
+    const base = 'https://replay1.vault.localhost:8443/secrets/s1-rtest/';
+    const K0 = '0'.repeat(32);
+    const got = { value: [item(base + K0), item(base + K1), item(base + K2)], nextLink: null };
+    expect(compareAnswer({ map, interaction: rec, setTimes: new Set() }, answer(200, got)).problems).toEqual([]);
+    expect(map.versions.get(C)).toBe(K0);
+    // Not a licence for anything: a list with an id of another object still fails.
+    const other = { value: [item(base + K0), item(base + K1), item('https://replay1.vault.localhost:8443/secrets/other/' + K2)], nextLink: null };
+    expect(compareAnswer({ map: setup(), interaction: rec, setTimes: new Set() }, answer(200, other)).problems).not.toEqual([]);
+  });
+
   it('accepts a completed certificate where the recording caught issuance in progress, and nothing more', () => {
     const map = setup();
     const rec = interaction('/certificates/c1/pending', 200, { id: `https://${HOST}/certificates/c1/pending`, status: 'inProgress', status_details: 'wait', csr: 'MII' });

@@ -219,6 +219,45 @@ function laggingDeletedItems(session: Session, index: number, recorded: Interact
   });
 }
 
+/**
+ * Versions made before the session. A version list (`/keys/NAME/versions`, `/secrets/NAME/versions`) may show
+ * versions that no other answer of the session mentions: an earlier run of the test made them in the shared vault
+ * (Java listKeyVersionsForKeyOperations lists a fifth `javaKey` version, created before its four creates). As many
+ * versions are made before the session starts, with the body of the session's own create of that name (or, for an
+ * object the session never creates, what `preexisting` makes), and before `preexisting`'s, which stays the latest.
+ */
+function earlierVersions(session: Session): Array<{ path: string; body: Json }> {
+  const mentioned = new Set<string>();
+  const listed = new Map<string, Set<string>>();
+  for (const i of session.interactions) {
+    const list = /^\/(keys|secrets)\/([^/]+)\/versions$/.exec(i.path);
+    if (list && isObject(i.responseBody) && Array.isArray(i.responseBody.value)) {
+      const key = `${list[1]}/${list[2]!.toLowerCase()}`;
+      const versions = listed.get(key) ?? new Set<string>();
+      for (const item of i.responseBody.value) {
+        const version = /\/([0-9a-f]{32})$/.exec(isObject(item) ? String(item.kid ?? item.id ?? '') : '')?.[1];
+        if (version) versions.add(version);
+      }
+      listed.set(key, versions);
+    } else for (const v of JSON.stringify(i.responseBody ?? null).match(/[0-9a-f]{32}/g) ?? []) mentioned.add(v);
+  }
+  const out: Array<{ path: string; body: Json }> = [];
+  const shown = preexisting(session);
+  for (const [key, versions] of listed) {
+    const earlier = [...versions].filter((v) => !mentioned.has(v)).length;
+    if (earlier === 0) continue;
+    const [collection, name] = key.split('/') as [string, string];
+    const path = collection === 'keys' ? `/keys/${name}/create` : `/secrets/${name}`;
+    const own = session.interactions.find((i) => i.status === 200 && i.path.toLowerCase() === path && i.method === (collection === 'keys' ? 'POST' : 'PUT') && i.requestBody !== null);
+    const body = own?.requestBody ?? shown.find((m) => m.path.toLowerCase() === path)?.body;
+    if (body === undefined) continue;
+    // Paths keep the session's spelling of the name (the mapping is by recorded name).
+    const spelled = (own?.path ?? shown.find((m) => m.path.toLowerCase() === path)!.path);
+    for (let n = 0; n < earlier; n++) out.push({ path: spelled, body });
+  }
+  return out;
+}
+
 export async function replaySession(session: Session, target: Target): Promise<Result[]> {
   const authority = new URL(target.base).host;
   // Object names unique per run, so a rerun against a persistent Kyanite cannot collide with an earlier one.
@@ -228,7 +267,7 @@ export async function replaySession(session: Session, target: Target): Promise<R
   const results: Result[] = [];
 
   const apiVersion = session.interactions.find((i) => i.query['api-version'])?.query['api-version'] ?? '7.0';
-  for (const made of preexisting(session)) {
+  for (const made of [...earlierVersions(session), ...preexisting(session)]) {
     const method = made.path.endsWith('/create') ? 'POST' : 'PUT';
     await send(target.agent, { base: target.base, method, path: map.mapPath(made.path), query: { 'api-version': apiVersion }, body: made.body, authorize: true });
   }
