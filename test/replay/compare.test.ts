@@ -203,3 +203,19 @@ describe('replay of an answer recorded without its body', () => {
     expect(compareAnswer({ map, interaction: rec, setTimes: new Set() }, empty).problems).toEqual(['body: expected a application/pkcs10 body, got none']);
   });
 });
+
+describe('fields the service added to an api-version later', () => {
+  it('accepts Kyanite sending one only where the recording predates it, at that api-version', () => {
+    const map = setup();
+    const key = (attributes: Record<string, Json>) => ({ key: { kid: `https://${HOST}/keys/k/${V1}`, kty: 'EC' }, attributes });
+    const rec = { ...interaction('/keys/k', 200, key({ enabled: true })), query: { 'api-version': '7.3' } };
+    const got = answer(200, { key: { kid: `https://replay1.vault.localhost:8443/keys/k/${K1}`, kty: 'EC' }, attributes: { enabled: true, exportable: false } });
+    const before = Date.UTC(2022, 4, 27) / 1000;
+    const after = Date.UTC(2022, 9, 1) / 1000;
+    expect(compareAnswer({ map, interaction: rec, setTimes: new Set(), recordedAt: before }, got).problems).toEqual([]);
+    expect(compareAnswer({ map, interaction: rec, setTimes: new Set(), recordedAt: after }, got).problems).toEqual(['attributes.exportable: unexpected key (Kyanite sent false)']);
+    expect(compareAnswer({ map, interaction: rec, setTimes: new Set() }, got).problems).toHaveLength(1);
+    const at72 = { ...rec, query: { 'api-version': '7.2' } };
+    expect(compareAnswer({ map, interaction: at72, setTimes: new Set(), recordedAt: before }, got).problems).toHaveLength(1);
+  });
+});

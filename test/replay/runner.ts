@@ -57,6 +57,23 @@ function timesSet(session: Session): Set<number> {
   return times;
 }
 
+/** When the session was recorded: the latest created/updated/deleted date its answers show (Unix seconds). */
+export function recordingDate(session: Session): number | undefined {
+  let latest: number | undefined;
+  const visit = (v: Json | undefined) => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (isObject(v)) {
+      for (const k of ['created', 'updated', 'deletedDate']) {
+        const t = v[k];
+        if (typeof t === 'number' && t > 1_000_000_000 && t < 10_000_000_000) latest = Math.max(latest ?? 0, t);
+      }
+      Object.values(v).forEach(visit);
+    }
+  };
+  for (const i of session.interactions) visit(i.responseBody);
+  return latest;
+}
+
 /**
  * Values a request carries that only the real service could have made. With Kyanite's own earlier answer mapped
  * in, the request is replayable; without one it cannot be, whatever Kyanite does.
@@ -264,6 +281,7 @@ export async function replaySession(session: Session, target: Target): Promise<R
   const map = new SessionMap(session.source.recordedHosts, authority, `r${randomBytes(3).toString('hex')}`);
   map.collectNames(session.interactions);
   const setTimes = timesSet(session);
+  const recordedAt = recordingDate(session);
   const results: Result[] = [];
 
   const apiVersion = session.interactions.find((i) => i.query['api-version'])?.query['api-version'] ?? '7.0';
@@ -339,7 +357,7 @@ export async function replaySession(session: Session, target: Target): Promise<R
     }
     const lagging = laggingDeletedItems(session, step.index, recorded, answer, map);
     if (lagging.length) answer = { ...answer, body: { ...(answer.body as JsonObject), value: ((answer.body as JsonObject).value as Json[]).filter((item) => !lagging.includes(item)) } };
-    const verdict = compareAnswer({ map, interaction: recorded, setTimes }, answer);
+    const verdict = compareAnswer({ map, interaction: recorded, setTimes, ...(recordedAt && { recordedAt }) }, answer);
     // REPLAY_VERBOSE=1 prints each exchange side by side, for working out why one differs.
     if (process.env.REPLAY_VERBOSE) {
       console.log(`--- ${session.name} #${step.index + 1} ${i.method} ${base.path}\n  recorded ${i.status} ${JSON.stringify(i.responseBody)}\n  kyanite  ${answer.status} ${answer.text}`);
