@@ -5,6 +5,7 @@ import type { CertificatePolicy } from '../domain/certificates/policy.js';
 import type { Certificate, CertificateService, PendingOperation } from '../domain/certificates/service.js';
 import type { DeletedInfo } from '../domain/lifecycle.js';
 import type { VaultContext } from '../domain/vaults.js';
+import { versionAtLeast } from '../server/api-version.js';
 import { registerLifecycleRoutes } from './lifecycle-routes.js';
 import { objectUrl, renderAttributes, withDeleted, type Json } from './render.js';
 import {
@@ -72,7 +73,17 @@ export function renderOperation(vault: VaultContext, name: string, op: PendingOp
   return out;
 }
 
-function renderCertificate(certs: CertificateService, c: Certificate, vault: VaultContext, apiVersion: string, deleted?: DeletedInfo): Json {
+/**
+ * What a request for one version leaves out. A GET of /certificates/NAME/VERSION answers without `policy` and
+ * `pending`; a PATCH of it without `policy` (pending kept). The unversioned forms carry both. Recorded by C++ at 7.3
+ * (2021: GetCertificateVersion #5, UpdateCertificate #5) and again at 7.5 (2024, the same tests, test-proxy assets).
+ */
+interface BundleShape {
+  policy?: boolean;
+  pending?: boolean;
+}
+
+function renderCertificate(certs: CertificateService, c: Certificate, vault: VaultContext, apiVersion: string, deleted?: DeletedInfo, shape: BundleShape = {}): Json {
   const out: Json = { id: objectUrl(vault, 'certificates', c.name, c.version) };
   if (c.body.cer) {
     out['kid'] = objectUrl(vault, 'keys', c.name, c.version);
@@ -83,10 +94,10 @@ function renderCertificate(certs: CertificateService, c: Certificate, vault: Vau
   out['attributes'] = renderAttributes(c.attributes, vault, apiVersion);
   if (c.tags) out['tags'] = c.tags;
   const meta = certs.lifecycle.getMeta<{ policy?: CertificatePolicy; operation?: unknown }>(vault, c.name);
-  if (meta?.policy) out['policy'] = renderPolicy(vault, c.name, meta.policy);
+  if (meta?.policy && shape.policy !== false) out['policy'] = renderPolicy(vault, c.name, meta.policy);
   // `pending` points to the certificate's operation for as long as it exists, completed ones included (C++ 7.3,
   // Java 7.0 and Python 7.6 recordings); once a client deletes the operation the bundle has none (Java recording).
-  if (meta?.operation) out['pending'] = { id: `${objectUrl(vault, 'certificates', c.name)}/pending` };
+  if (meta?.operation && shape.pending !== false) out['pending'] = { id: `${objectUrl(vault, 'certificates', c.name)}/pending` };
   if (c.body.preserveCertOrder !== undefined) out['preserveCertOrder'] = c.body.preserveCertOrder;
   return withDeleted(vault, 'deletedcertificates', c, deleted, out);
 }
@@ -102,6 +113,9 @@ function renderItem(c: Certificate, vault: VaultContext, apiVersion: string, ver
   const out: Json = { id: objectUrl(vault, 'certificates', c.name, versioned ? c.version : undefined), attributes };
   if (c.tags) out['tags'] = c.tags;
   if (c.body.x5t) out['x5t'] = c.body.x5t;
+  // Listed certificates carry an empty `subject` from 7.3 (C++ recordings at 7.3 in 2021 and 7.5 in 2024, lists and
+  // version lists); the 7.0 answers have none (Java, 2018). Deleted-certificate lists are not recorded.
+  if (!deleted && versionAtLeast(apiVersion, '7.3')) out['subject'] = '';
   return withDeleted(vault, 'deletedcertificates', c, deleted, out);
 }
 
@@ -119,7 +133,9 @@ const includePending = (q: ListQueryT) => q.includePending === 'true';
 export function certificateRoutes(certs: CertificateService): FastifyPluginAsync {
   const { lifecycle, issuers } = certs;
   return async (app) => {
-    const bundle = (c: Certificate, vault: VaultContext, apiVersion: string, deleted?: DeletedInfo) => renderCertificate(certs, c, vault, apiVersion, deleted);
+    const bundle = (c: Certificate, vault: VaultContext, apiVersion: string, deleted?: DeletedInfo, shape?: BundleShape) =>
+      renderCertificate(certs, c, vault, apiVersion, deleted, shape);
+    const versioned = (version: string | undefined) => version !== undefined && version !== '';
 
     app.post<{ Params: NameParamsT; Body: Static<typeof CreateBody> | undefined }>(
       '/certificates/:name/create',
@@ -196,7 +212,7 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
     );
 
     app.get<{ Params: NameVersionParamsT }>('/certificates/:name/:version?', async (req) =>
-      bundle(await certs.get(req.vault, req.params.name, req.params.version), req.vault, req.apiVersion),
+      bundle(await certs.get(req.vault, req.params.name, req.params.version), req.vault, req.apiVersion, undefined, versioned(req.params.version) ? { policy: false, pending: false } : {}),
     );
     app.patch<{ Params: NameVersionParamsT; Body: Static<typeof UpdateBody> | undefined }>(
       '/certificates/:name/:version?',
@@ -208,7 +224,7 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
           ...(b.tags && { tags: b.tags }),
           ...(b.policy && { policy: b.policy as never }),
         });
-        return bundle(c, req.vault, req.apiVersion);
+        return bundle(c, req.vault, req.apiVersion, undefined, versioned(req.params.version) ? { policy: false } : {});
       },
     );
 

@@ -310,3 +310,27 @@ describe('an update while the certificate is issuing', () => {
     expect((await t.call('GET', '/secrets/tagged')).json().tags).toEqual({ a: '1' });
   });
 });
+
+describe('one version of a certificate', () => {
+  it('is read without policy and pending, updated without policy; lists carry an empty subject from 7.3 (C++ 7.3 and 7.5 recordings)', async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/one/create', { policy: { x509_props: { subject: 'CN=one' }, issuer: { name: 'Self' } } });
+    const latest = (await t.call('GET', '/certificates/one')).json();
+    expect(latest).toHaveProperty('policy');
+    expect(latest).toHaveProperty('pending');
+    const version = latest.id.split('/').pop();
+    const byVersion = (await t.call('GET', `/certificates/one/${version}`)).json();
+    expect(byVersion).toMatchObject({ id: latest.id, cer: latest.cer });
+    expect(byVersion).not.toHaveProperty('policy');
+    expect(byVersion).not.toHaveProperty('pending');
+    const patched = (await t.call('PATCH', `/certificates/one/${version}`, { attributes: { enabled: false } })).json();
+    expect(patched.attributes.enabled).toBe(false);
+    expect(patched).not.toHaveProperty('policy');
+    expect(patched).toHaveProperty('pending');
+    expect((await t.call('PATCH', '/certificates/one/', { tags: { a: '1' } })).json()).toHaveProperty('policy');
+
+    expect((await t.call('GET', '/certificates?api-version=7.3')).json().value[0].subject).toBe('');
+    expect((await t.call('GET', '/certificates/one/versions?api-version=7.5')).json().value[0].subject).toBe('');
+    expect((await t.call('GET', '/certificates?api-version=7.0')).json().value[0]).not.toHaveProperty('subject');
+  });
+});
