@@ -219,3 +219,17 @@ describe('fields the service added to an api-version later', () => {
     expect(compareAnswer({ map, interaction: at72, setTimes: new Set(), recordedAt: before }, got).problems).toHaveLength(1);
   });
 });
+
+describe('fields the service stopped sending', () => {
+  it('does not require them of a recording made before the first recording without them, and only on a certificate bundle', () => {
+    const map = setup();
+    const rec = { ...interaction('/certificates/c1/' + V1, 200, { id: `https://${HOST}/certificates/c1/${V1}`, cer: 'MII', subject: 'CN=x', serialnumber: '01' }), query: { 'api-version': '7.3' } };
+    map.collectNames([rec]);
+    const got = answer(200, { id: `https://replay1.vault.localhost:8443/certificates/c1-rtest/${K1}`, cer: 'MIJ' });
+    expect(compareAnswer({ map, interaction: rec, setTimes: new Set(), recordedAt: Date.UTC(2021, 10, 4) / 1000 }, got).problems).toEqual([]);
+    expect(compareAnswer({ map, interaction: rec, setTimes: new Set(), recordedAt: Date.UTC(2024, 5, 1) / 1000 }, got).problems).toEqual([
+      'subject: missing (recorded "CN=x")',
+      'serialnumber: missing (recorded "01")',
+    ]);
+  });
+});

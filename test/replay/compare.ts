@@ -54,6 +54,28 @@ export const ADDED_LATER: ReadonlyArray<{ key: string; parent: string; apiVersio
   },
 ];
 
+/**
+ * Fields only older recordings show, which the service no longer sends: a recording made before `absentFrom` (Unix
+ * seconds, the first recording of the same request without them) may have them; Kyanite answers as the service
+ * does today, without. `where` says which answers: a certificate bundle (the top level of an answer with `cer`).
+ */
+export const DROPPED_LATER: ReadonlyArray<{ keys: string[]; where: 'certificate bundle'; absentFrom: number; evidence: string }> = [
+  {
+    keys: ['subject', 'issuer', 'serialnumber'],
+    where: 'certificate bundle',
+    absentFrom: Date.UTC(2024, 3, 11) / 1000,
+    evidence:
+      'GET /certificates/NAME/VERSION: present in C++ GetCertificateVersion at 7.3 (Nov 2021), absent in the same test at 7.5 (Apr 2024, Azure/azure-sdk-assets cpp recordings)',
+  },
+];
+
+const droppedLater = (ctx: CompareContext, keys: string[], parent: JsonObject | undefined): boolean => {
+  const key = keys[keys.length - 1] ?? '';
+  return DROPPED_LATER.some(
+    (f) => f.keys.includes(key) && keys.length === 1 && parent !== undefined && 'cer' in parent && ctx.recordedAt !== undefined && ctx.recordedAt < f.absentFrom,
+  );
+};
+
 const addedLater = (ctx: CompareContext, keys: string[]): boolean => {
   const apiVersion = ctx.interaction.query['api-version'];
   const [parent, key] = keys.slice(-2);
@@ -147,7 +169,7 @@ export function compareAnswer(ctx: CompareContext, answer: Answer): Verdict {
       return;
     }
     if (actual === undefined) {
-      if (!(midIssuance && ISSUANCE_MISSING.has(last))) problems.push(`${where}: missing (recorded ${brief(expected)})`);
+      if (!(midIssuance && ISSUANCE_MISSING.has(last)) && !droppedLater(ctx, keys, parent)) problems.push(`${where}: missing (recorded ${brief(expected)})`);
       return;
     }
     if (midIssuance && last === 'pending') return;
