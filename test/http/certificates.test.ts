@@ -152,6 +152,15 @@ describe('cancelling a certificate operation', () => {
     // With the operation deleted, the bundle no longer points to it.
     expect((await t.call('GET', '/certificates/slow')).json()).not.toHaveProperty('pending');
   });
+
+  it('is answered as it stands when the operation is deleted right after the cancellation (Java 7.0 recording)', async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/quick/create', { policy: { x509_props: { subject: 'CN=a' }, issuer: { name: 'Unknown' } } });
+    await t.call('PATCH', '/certificates/quick/pending', { cancellation_requested: true });
+    const deleted = (await t.call('DELETE', '/certificates/quick/pending')).json();
+    expect(deleted).toMatchObject({ cancellation_requested: true, status: 'inProgress' });
+    expect((await t.call('GET', '/certificates/quick/pending')).json().error.code).toBe('PendingCertificateNotFound');
+  });
 });
 
 describe('the pending link of a certificate', () => {
