@@ -142,8 +142,40 @@ function deletedBeforeAnyWrite(list: Interaction[]): Set<number> {
   return out;
 }
 
+/** The vault hosts an answer's ids name (https://HOST/keys/...), lowercased. */
+function hostsNamed(body: Json): string[] {
+  const text = JSON.stringify(body ?? null);
+  return [...text.matchAll(/https:\/\/([A-Za-z0-9.-]+)\/(?:keys|secrets|certificates|deletedkeys|deletedsecrets|deletedcertificates)\//g)].map((m) => m[1]!.toLowerCase());
+}
+
+/**
+ * The vaults a session used, by the hosts its answers' ids name. Recorders sanitize request URLs but not always ids
+ * (the C++ sessions request `redacted.vault.azure.net` and answer ids on the real host), so ids decide; a session whose
+ * ids name two hosts used two vaults (Java transparentAuthentication: a second vault, without soft delete, for the
+ * last create). One host, or none: one vault.
+ */
+export function vaultHosts(session: Session): string[] {
+  const hosts: string[] = [];
+  for (const i of session.interactions) for (const h of hostsNamed(i.responseBody)) if (!hosts.includes(h)) hosts.push(h);
+  return hosts;
+}
+
+/**
+ * The vault host each interaction went to, for sessions that used more than one: the host its answer's ids name, or
+ * (a 401 challenge, an error, an empty answer) that of the next interaction that names one, else the previous one.
+ */
+export function interactionHosts(session: Session): Array<string | undefined> {
+  const own = session.interactions.map((i) => hostsNamed(i.responseBody)[0]);
+  return own.map((h, n) => h ?? own.slice(n + 1).find((x) => x !== undefined) ?? own.slice(0, n).reverse().find((x) => x !== undefined));
+}
+
 /** The vault settings a recording shows: soft delete off ("Purgeable"), purge protection (no "+Purgeable"), retention. */
-export function vaultSettings(session: Session): { enableSoftDelete: boolean; enablePurgeProtection: boolean; softDeleteRetentionInDays: number } {
+export function vaultSettings(session: Session, host?: string): { enableSoftDelete: boolean; enablePurgeProtection: boolean; softDeleteRetentionInDays: number } {
+  if (host !== undefined) {
+    // Only what that vault answered (a session that used two vaults).
+    const hosts = interactionHosts(session);
+    session = { ...session, interactions: session.interactions.filter((_, n) => hosts[n] === host) };
+  }
   // A shared vault's lists show other objects, some from before a setting changed: the level most answers show wins.
   const levels = new Map<string, number>();
   const visit = (v: Json | undefined) => {

@@ -3,7 +3,7 @@ import type https from 'node:https';
 import { compareAnswer, type Answer } from './compare.js';
 import { send } from './http.js';
 import { SessionMap } from './mapping.js';
-import { isObject, objectOf, planSession, sameJson, SETTLING, type Interaction, type Json, type JsonObject, type Session } from './recordings.js';
+import { interactionHosts, isObject, objectOf, planSession, sameJson, SETTLING, type Interaction, type Json, type JsonObject, type Session } from './recordings.js';
 
 export type Outcome = 'passed' | 'failed' | 'skipped';
 
@@ -32,6 +32,8 @@ export interface Target {
    * moving Kyanite's clock past the delay (what a user's test does with POST /_kyanite/clock/advance).
    */
   finishIssuance?: () => Promise<void>;
+  /** https://NAME.vault.localhost:PORT of a further vault, by the recorded host it stands for (sessions with two). */
+  others?: Map<string, string>;
 }
 
 /** The certificate name of a recorded certificate path (`/certificates/NAME[/...]`), lowercased, if any. */
@@ -278,7 +280,10 @@ function earlierVersions(session: Session): Array<{ path: string; body: Json }> 
 export async function replaySession(session: Session, target: Target): Promise<Result[]> {
   const authority = new URL(target.base).host;
   // Object names unique per run, so a rerun against a persistent Kyanite cannot collide with an earlier one.
-  const map = new SessionMap(session.source.recordedHosts, authority, `r${randomBytes(3).toString('hex')}`);
+  const others = new Map([...(target.others ?? [])].map(([host, base]) => [host, new URL(base).host]));
+  const map = new SessionMap(session.source.recordedHosts, authority, `r${randomBytes(3).toString('hex')}`, others);
+  const hosts = interactionHosts(session);
+  const baseOf = (index: number) => target.others?.get(hosts[index] ?? '') ?? target.base;
   map.collectNames(session.interactions);
   const setTimes = timesSet(session);
   const recordedAt = recordingDate(session);
@@ -345,7 +350,7 @@ export async function replaySession(session: Session, target: Target): Promise<R
     let answer;
     try {
       const accept = requestedMediaType(i);
-      answer = await send(target.agent, { base: target.base, method: i.method, path: base.path, query: i.query, body, authorize: !challenge, ...(accept && { accept }) });
+      answer = await send(target.agent, { base: baseOf(step.index), method: i.method, path: base.path, query: i.query, body, authorize: !challenge, ...(accept && { accept }) });
     } catch (err) {
       results.push({ ...base, outcome: 'failed', reasons: [`request failed: ${(err as Error).message}`], settling: false });
       continue;
