@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareAnswer, type Answer } from './compare.js';
 import { SessionMap } from './mapping.js';
-import { planSession, vaultSettings, type Interaction, type Json, type Session } from './recordings.js';
+import { interactionHosts, planSession, vaultHosts, vaultSettings, type Interaction, type Json, type Session } from './recordings.js';
 
 /** The replay's judge must bite: these cases keep its checks from passing everything by accident. */
 
@@ -231,5 +231,15 @@ describe('fields the service stopped sending', () => {
       'subject: missing (recorded "CN=x")',
       'serialnumber: missing (recorded "01")',
     ]);
+  });
+});
+
+describe('replay vaults of a session', () => {
+  it('counts one vault per host its answers name, and sends each interaction to the vault its answer (or the next) names', () => {
+    const on = (host: string | undefined, status = 200) => interaction('/keys/k/create', status, host ? { key: { kid: `https://${host}/keys/k/${V1}` } } : null);
+    const two = { name: 's', interactions: [on(undefined, 401), on('a.vault.azure.net'), on(undefined, 401), on('b.vault.azure.net')] } as unknown as Session;
+    expect(vaultHosts(two)).toEqual(['a.vault.azure.net', 'b.vault.azure.net']);
+    expect(interactionHosts(two)).toEqual(['a.vault.azure.net', 'a.vault.azure.net', 'b.vault.azure.net', 'b.vault.azure.net']);
+    expect(vaultHosts({ name: 's', interactions: [on('a.vault.azure.net'), on('A.vault.azure.net')] } as unknown as Session)).toEqual(['a.vault.azure.net']);
   });
 });
