@@ -13,6 +13,7 @@ import { isObject, sameJson, type Interaction, type Json, type JsonObject } from
  *   (`status: "inProgress"`, a bundle with `pending` and `attributes.enabled: false`). An emulator that issues at
  *   once answers the completed forms: `status: "completed"` with `target` and without `status_details`; a bundle
  *   with `cer`, `kid`, `sid`, `x5t` and without `pending`, enabled. Those differences, and only there, are accepted.
+ * - Fields by recording date: ADDED_LATER and DROPPED_LATER below, each entry with its evidence.
  */
 
 export interface Answer {
