@@ -62,7 +62,8 @@ export interface NewObject<B> {
 
 export interface VersionPatch<B> {
   attributes?: AttributesInput;
-  tags?: Tags;
+  /** Replaces the tags; null removes them (a certificate's completed version takes the create request's, or none). */
+  tags?: Tags | null;
   body?: B;
 }
 
@@ -210,10 +211,10 @@ export function createLifecycle<B>(kind: Kind, store: ObjectStore, clock: Clock)
     },
     update(vault, name, version, patch) {
       const current = lifecycle.get(vault, name, version);
-      validateTags(patch.tags);
+      validateTags(patch.tags ?? undefined);
       const row = store.getVersion(vault.name, kind, current.name, current.version)!;
       applyAttributes(row, patch.attributes);
-      if (patch.tags !== undefined) row.tags = JSON.stringify(patch.tags);
+      if (patch.tags !== undefined) row.tags = patch.tags === null ? null : JSON.stringify(patch.tags);
       if (patch.body !== undefined) row.body = JSON.stringify(patch.body);
       row.updated = now();
       store.updateVersion(row);

@@ -5,6 +5,7 @@ import type { CertificatePolicy } from '../domain/certificates/policy.js';
 import type { Certificate, CertificateService, PendingOperation } from '../domain/certificates/service.js';
 import type { DeletedInfo } from '../domain/lifecycle.js';
 import { objectUrl, type VaultContext } from '../domain/vaults.js';
+import { versionAtLeast } from '../server/api-version.js';
 import { operation } from '../server/route-config.js';
 import { registerLifecycleRoutes } from './lifecycle-routes.js';
 import { renderAttributes, withDeleted, type Json } from './render.js';
@@ -73,7 +74,17 @@ export function renderOperation(vault: VaultContext, name: string, op: PendingOp
   return out;
 }
 
-function renderCertificate(certs: CertificateService, c: Certificate, vault: VaultContext, apiVersion: string, deleted?: DeletedInfo): Json {
+/**
+ * What a request for one version leaves out. A GET of /certificates/NAME/VERSION answers without `policy` and
+ * `pending`; a PATCH of it without `policy` (pending kept). The unversioned forms carry both. Recorded by C++ at 7.3
+ * (2021: GetCertificateVersion #5, UpdateCertificate #5) and again at 7.5 (2024, the same tests, test-proxy assets).
+ */
+interface BundleShape {
+  policy?: boolean;
+  pending?: boolean;
+}
+
+function renderCertificate(certs: CertificateService, c: Certificate, vault: VaultContext, apiVersion: string, deleted?: DeletedInfo, shape: BundleShape = {}): Json {
   const out: Json = { id: objectUrl(vault, 'certificates', c.name, c.version) };
   if (c.body.cer) {
     out['kid'] = objectUrl(vault, 'keys', c.name, c.version);
@@ -84,10 +95,10 @@ function renderCertificate(certs: CertificateService, c: Certificate, vault: Vau
   out['attributes'] = renderAttributes(c.attributes, vault, apiVersion);
   if (c.tags) out['tags'] = c.tags;
   const meta = certs.lifecycle.getMeta<{ policy?: CertificatePolicy; operation?: unknown }>(vault, c.name);
-  if (meta?.policy) out['policy'] = renderPolicy(vault, c.name, meta.policy);
+  if (meta?.policy && shape.policy !== false) out['policy'] = renderPolicy(vault, c.name, meta.policy);
   // `pending` points to the certificate's operation for as long as it exists, completed ones included (C++ 7.3,
   // Java 7.0 and Python 7.6 recordings); once a client deletes the operation the bundle has none (Java recording).
-  if (meta?.operation) out['pending'] = { id: `${objectUrl(vault, 'certificates', c.name)}/pending` };
+  if (meta?.operation && shape.pending !== false) out['pending'] = { id: `${objectUrl(vault, 'certificates', c.name)}/pending` };
   if (c.body.preserveCertOrder !== undefined) out['preserveCertOrder'] = c.body.preserveCertOrder;
   return withDeleted(vault, 'deletedcertificates', c, deleted, out);
 }
@@ -103,6 +114,9 @@ function renderItem(c: Certificate, vault: VaultContext, apiVersion: string, ver
   const out: Json = { id: objectUrl(vault, 'certificates', c.name, versioned ? c.version : undefined), attributes };
   if (c.tags) out['tags'] = c.tags;
   if (c.body.x5t) out['x5t'] = c.body.x5t;
+  // Listed certificates carry an empty `subject` from 7.3 (C++ recordings at 7.3 in 2021 and 7.5 in 2024, lists and
+  // version lists); the 7.0 answers have none (Java, 2018). Deleted-certificate lists are not recorded.
+  if (!deleted && versionAtLeast(apiVersion, '7.3')) out['subject'] = '';
   return withDeleted(vault, 'deletedcertificates', c, deleted, out);
 }
 
@@ -121,7 +135,9 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
   const { lifecycle, issuers } = certs;
   const op = (permission: string) => operation('certificates', permission);
   return async (app) => {
-    const bundle = (c: Certificate, vault: VaultContext, apiVersion: string, deleted?: DeletedInfo) => renderCertificate(certs, c, vault, apiVersion, deleted);
+    const bundle = (c: Certificate, vault: VaultContext, apiVersion: string, deleted?: DeletedInfo, shape?: BundleShape) =>
+      renderCertificate(certs, c, vault, apiVersion, deleted, shape);
+    const versioned = (version: string | undefined) => version !== undefined && version !== '';
 
     app.post<{ Params: NameParamsT; Body: Static<typeof CreateBody> | undefined }>(
       '/certificates/:name/create',
@@ -142,9 +158,13 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
       },
     );
 
-    app.get<{ Params: NameParamsT }>('/certificates/:name/pending', { config: op('get') }, async (req) =>
-      renderOperation(req.vault, req.params.name, await certs.getOperation(req.vault, req.params.name)),
-    );
+    app.get<{ Params: NameParamsT }>('/certificates/:name/pending', { config: op('get') }, async (req, reply) => {
+      const pending = await certs.getOperation(req.vault, req.params.name);
+      // The SDKs' "get the CSR" call asks for PKCS#10 and reads the answer as the CSR itself, base64 (the Java and
+      // .NET clients send Accept: application/pkcs10; the service answered that content type, Java 7.0 recordings).
+      if (/application\/pkcs10/i.test(req.headers.accept ?? '')) return reply.type('application/pkcs10; charset=utf-8').send(pending.csr);
+      return renderOperation(req.vault, req.params.name, pending);
+    });
     app.patch<{ Params: NameParamsT; Body: Static<typeof OperationUpdateBody> }>(
       '/certificates/:name/pending',
       { schema: { body: OperationUpdateBody }, config: op('update') },
@@ -194,7 +214,7 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
     );
 
     app.get<{ Params: NameVersionParamsT }>('/certificates/:name/:version?', { config: op('get') }, async (req) =>
-      bundle(await certs.get(req.vault, req.params.name, req.params.version), req.vault, req.apiVersion),
+      bundle(await certs.get(req.vault, req.params.name, req.params.version), req.vault, req.apiVersion, undefined, versioned(req.params.version) ? { policy: false, pending: false } : {}),
     );
     app.patch<{ Params: NameVersionParamsT; Body: Static<typeof UpdateBody> | undefined }>(
       '/certificates/:name/:version?',
@@ -206,7 +226,7 @@ export function certificateRoutes(certs: CertificateService): FastifyPluginAsync
           ...(b.tags && { tags: b.tags }),
           ...(b.policy && { policy: b.policy as never }),
         });
-        return bundle(c, req.vault, req.apiVersion);
+        return bundle(c, req.vault, req.apiVersion, undefined, versioned(req.params.version) ? { policy: false } : {});
       },
     );
 

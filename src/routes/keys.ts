@@ -87,8 +87,9 @@ function renderKey(k: Key, vault: VaultContext, apiVersion: string, deleted?: De
   // The service lists kid, kty, key_ops, then the public members.
   const { kid, kty, key_ops, ...members } = jwk as Json & { kid: string; kty: string; key_ops: string[] };
   const extra: Json = {};
-  // exportable appears in responses from 7.4 (7.3 responses lack it, recorded); where true it has been sent since 7.3.
-  if (versionAtLeast(apiVersion, '7.4') || (k.body.exportable && versionAtLeast(apiVersion, '7.3'))) extra['exportable'] = k.body.exportable ?? false;
+  // exportable (added by 7.3) is in every answer from 7.3 on: the service began sending it at 7.3 during 2022 (C++
+  // recordings at 7.3: absent until May 2022, present in Sept 2022; docs/fidelity.md, "Fields added later").
+  if (versionAtLeast(apiVersion, '7.3')) extra['exportable'] = k.body.exportable ?? false;
   // From 7.5 a key names its HSM platform: "0" for a software-protected key (Python recordings at 7.5 and
   // 2025-07-01, docs/fidelity.md). What HSM-protected keys answer is not recorded, so they get nothing.
   if (versionAtLeast(apiVersion, '7.5') && !kty.endsWith('-HSM')) extra['hsmPlatform'] = '0';
@@ -102,7 +103,7 @@ function renderKey(k: Key, vault: VaultContext, apiVersion: string, deleted?: De
 function renderKeyItem(k: Key, vault: VaultContext, apiVersion: string, versioned: boolean, deleted?: DeletedInfo): Json {
   const out: Json = {
     kid: objectUrl(vault, 'keys', k.name, versioned ? k.version : undefined),
-    attributes: renderAttributes(k.attributes, vault, apiVersion, versionAtLeast(apiVersion, '7.4') ? { exportable: k.body.exportable ?? false } : {}),
+    attributes: renderAttributes(k.attributes, vault, apiVersion, versionAtLeast(apiVersion, '7.3') ? { exportable: k.body.exportable ?? false } : {}),
   };
   if (k.tags) out['tags'] = k.tags;
   if (k.body.managed) out['managed'] = true;

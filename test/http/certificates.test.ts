@@ -152,6 +152,15 @@ describe('cancelling a certificate operation', () => {
     // With the operation deleted, the bundle no longer points to it.
     expect((await t.call('GET', '/certificates/slow')).json()).not.toHaveProperty('pending');
   });
+
+  it('is answered as it stands when the operation is deleted right after the cancellation (Java 7.0 recording)', async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/quick/create', { policy: { x509_props: { subject: 'CN=a' }, issuer: { name: 'Unknown' } } });
+    await t.call('PATCH', '/certificates/quick/pending', { cancellation_requested: true });
+    const deleted = (await t.call('DELETE', '/certificates/quick/pending')).json();
+    expect(deleted).toMatchObject({ cancellation_requested: true, status: 'inProgress' });
+    expect((await t.call('GET', '/certificates/quick/pending')).json().error.code).toBe('PendingCertificateNotFound');
+  });
 });
 
 describe('the pending link of a certificate', () => {
@@ -241,5 +250,96 @@ describe('policy fields in the issued certificate, read by openssl', () => {
     expect(text).toMatch(/Digital Signature, Non Repudiation/);
     expect(text).toContain('Code Signing');
     expect(text).toMatch(/Subject: O ?= ?Kyanite, CN ?= ?sans\.test/);
+  });
+});
+
+describe('the CSR of a pending certificate', () => {
+  it('is answered as PKCS#10 (base64, application/pkcs10) when the client asks for it (Java 7.0 recordings)', async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/manual/create', { policy: { x509_props: { subject: 'CN=manual' }, issuer: { name: 'Unknown' } } });
+    const op = (await t.call('GET', '/certificates/manual/pending')).json();
+    const res = await t.call('GET', '/certificates/manual/pending', undefined, { accept: 'application/pkcs10' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/pkcs10; charset=utf-8');
+    expect(res.body).toBe(op.csr);
+    // The CSR is a DER certification request: SEQUENCE, and its subject is the policy's.
+    const der = Buffer.from(res.body, 'base64');
+    expect(der[0]).toBe(0x30);
+    expect(der.includes(Buffer.from('manual'))).toBe(true);
+    const missing = await t.call('GET', '/certificates/none/pending', undefined, { accept: 'application/pkcs10' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe('CertificateNotFound');
+  });
+});
+
+describe('the key a certificate makes', () => {
+  it("has the operations of the policy's key usage, and the certificate's validity and tags (Java 7.0 recording)", async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/usage/create', { policy: { x509_props: { subject: 'CN=u' }, issuer: { name: 'Self' } }, tags: {} });
+    const cert = (await t.call('GET', '/certificates/usage')).json();
+    const key = (await t.call('GET', '/keys/usage')).json();
+    expect(key.key.key_ops).toEqual(['sign', 'verify', 'wrapKey', 'unwrapKey']);
+    expect(key.attributes).toMatchObject({ nbf: cert.attributes.nbf, exp: cert.attributes.exp });
+    expect(key.tags).toEqual({});
+    expect(key.managed).toBe(true);
+    const plain = Buffer.from('abc').toString('base64url');
+    const refused = await t.call('POST', `/keys/usage/${key.key.kid.split('/').pop()}/encrypt`, { alg: 'RSA-OAEP', value: plain });
+    expect(refused.statusCode).toBe(403);
+
+    await t.call('POST', '/certificates/data/create', { policy: { x509_props: { subject: 'CN=d', key_usage: ['dataEncipherment'] }, issuer: { name: 'Self' } }, tags: { a: 'b' } });
+    const dataKey = (await t.call('GET', '/keys/data')).json();
+    expect(dataKey.key.key_ops).toEqual(['encrypt', 'decrypt']);
+    expect(dataKey.tags).toEqual({ a: 'b' });
+
+    await t.call('POST', '/certificates/ec/create', { policy: { key_props: { kty: 'EC', crv: 'P-256' }, x509_props: { subject: 'CN=e' }, issuer: { name: 'Self' } } });
+    expect((await t.call('GET', '/keys/ec')).json().key.key_ops).toEqual(['sign', 'verify']);
+  });
+});
+
+describe('an update while the certificate is issuing', () => {
+  it('goes to the pending version; the issued certificate is the one the create asked for (Java 7.0 recording)', async () => {
+    t = await buildTestApp({ domain: { selfSignedDelayMs: 10_000 } });
+    await t.call('POST', '/certificates/busy/create', { policy: { x509_props: { subject: 'CN=busy' }, issuer: { name: 'Self' } } });
+    const patched = (await t.call('PATCH', '/certificates/busy/', { tags: { tag1: 'foo' }, attributes: { enabled: false } })).json();
+    expect(patched).toMatchObject({ tags: { tag1: 'foo' }, attributes: { enabled: false }, pending: { id: 'https://localhost:8443/certificates/busy/pending' } });
+    expect(patched.cer).toBeUndefined();
+    t.clock.advance(11);
+    const issued = (await t.call('GET', '/certificates/busy/')).json();
+    expect(issued.cer).toEqual(expect.any(String));
+    expect(issued.attributes.enabled).toBe(true);
+    expect(issued).not.toHaveProperty('tags');
+    expect((await t.call('GET', '/keys/busy')).json()).not.toHaveProperty('tags');
+
+    // The create's own tags and attributes are kept.
+    await t.call('POST', '/certificates/tagged/create', { policy: { x509_props: { subject: 'CN=t' }, issuer: { name: 'Self' } }, tags: { a: '1' } });
+    await t.call('PATCH', '/certificates/tagged/', { tags: { b: '2' } });
+    t.clock.advance(11);
+    const tagged = (await t.call('GET', '/certificates/tagged/')).json();
+    expect(tagged.tags).toEqual({ a: '1' });
+    expect((await t.call('GET', '/secrets/tagged')).json().tags).toEqual({ a: '1' });
+  });
+});
+
+describe('one version of a certificate', () => {
+  it('is read without policy and pending, updated without policy; lists carry an empty subject from 7.3 (C++ 7.3 and 7.5 recordings)', async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/certificates/one/create', { policy: { x509_props: { subject: 'CN=one' }, issuer: { name: 'Self' } } });
+    const latest = (await t.call('GET', '/certificates/one')).json();
+    expect(latest).toHaveProperty('policy');
+    expect(latest).toHaveProperty('pending');
+    const version = latest.id.split('/').pop();
+    const byVersion = (await t.call('GET', `/certificates/one/${version}`)).json();
+    expect(byVersion).toMatchObject({ id: latest.id, cer: latest.cer });
+    expect(byVersion).not.toHaveProperty('policy');
+    expect(byVersion).not.toHaveProperty('pending');
+    const patched = (await t.call('PATCH', `/certificates/one/${version}`, { attributes: { enabled: false } })).json();
+    expect(patched.attributes.enabled).toBe(false);
+    expect(patched).not.toHaveProperty('policy');
+    expect(patched).toHaveProperty('pending');
+    expect((await t.call('PATCH', '/certificates/one/', { tags: { a: '1' } })).json()).toHaveProperty('policy');
+
+    expect((await t.call('GET', '/certificates?api-version=7.3')).json().value[0].subject).toBe('');
+    expect((await t.call('GET', '/certificates/one/versions?api-version=7.5')).json().value[0].subject).toBe('');
+    expect((await t.call('GET', '/certificates?api-version=7.0')).json().value[0]).not.toHaveProperty('subject');
   });
 });

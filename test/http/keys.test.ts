@@ -44,6 +44,13 @@ describe('key lifecycle over HTTP', () => {
     expect((await t.call('GET', '/keys/k1?api-version=7.4')).json().attributes).not.toHaveProperty('hsmPlatform');
   });
 
+  it('answers exportable from 7.3 on (the service added it to 7.3 answers in 2022: C++ recording, Sept 2022), not before', async () => {
+    await t.call('POST', '/keys/ex/create?api-version=7.3', { kty: 'EC', crv: 'P-256' });
+    expect((await t.call('GET', '/keys/ex?api-version=7.3')).json().attributes.exportable).toBe(false);
+    expect((await t.call('GET', '/keys?api-version=7.3')).json().value[0].attributes.exportable).toBe(false);
+    expect((await t.call('GET', '/keys/ex?api-version=7.2')).json().attributes).not.toHaveProperty('exportable');
+  });
+
   it('imports JWKs, with the Hsm flag, and never returns their private parts', async () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
     const res = await t.call('PUT', '/keys/imported', { key: { ...rsa, key_ops: ['sign', 'verify'] }, Hsm: true, tags: { a: 'b' } });

@@ -11,6 +11,8 @@ export interface Outgoing {
   body: Json;
   /** False for recorded 401 challenges: the SDKs send their first request without a token. */
   authorize: boolean;
+  /** The media type the client asked for, when not JSON (the CSR as PKCS#10). */
+  accept?: string;
 }
 
 /** One request to Kyanite over real HTTPS through the test server's agent (its CA, every name on 127.0.0.1). */
@@ -20,6 +22,7 @@ export function send(agent: https.Agent, out: Outgoing): Promise<Answer> {
   const payload = out.body === null ? undefined : JSON.stringify(out.body);
   const headers: Record<string, string> = {};
   if (out.authorize) headers.authorization = 'Bearer replay';
+  if (out.accept) headers.accept = out.accept;
   if (payload !== undefined) {
     headers['content-type'] = 'application/json';
     headers['content-length'] = String(Buffer.byteLength(payload));

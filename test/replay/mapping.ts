@@ -37,8 +37,21 @@ export class SessionMap {
   readonly values = new Map<string, string>();
   private readonly hosts: Set<string>;
 
-  constructor(recordedHosts: string[], readonly authority: string, private readonly suffix: string) {
+  /**
+   * `authority` is Kyanite's host:port for the session's vault; `others` maps a recorded vault host to another of
+   * Kyanite's vaults, for sessions that used two vaults (their ids name each).
+   */
+  constructor(
+    recordedHosts: string[],
+    readonly authority: string,
+    private readonly suffix: string,
+    private readonly others: Map<string, string> = new Map(),
+  ) {
     this.hosts = new Set(recordedHosts.map((h) => h.toLowerCase()));
+  }
+
+  private authorityOf(recordedHost: string): string {
+    return this.others.get(recordedHost.toLowerCase()) ?? this.authority;
   }
 
   /** Every object name a session addresses gets a fresh name for this run. */
@@ -72,10 +85,10 @@ export class SessionMap {
   }
 
   /** A recorded vault URL (https://<recorded host>/...) or undefined when the text is not one. */
-  private parseRecordedUrl(text: string): { segments: string[]; rest: string } | undefined {
+  private parseRecordedUrl(text: string): { host: string; segments: string[]; rest: string } | undefined {
     const m = /^https:\/\/([^/?#]+)(\/[^?#]*)?(.*)$/i.exec(text);
     if (!m || !this.hosts.has(m[1]!.toLowerCase())) return undefined;
-    return { segments: (m[2] ?? '/').split('/').slice(1), rest: m[3] ?? '' };
+    return { host: m[1]!, segments: (m[2] ?? '/').split('/').slice(1), rest: m[3] ?? '' };
   }
 
   isRecordedUrl(text: string): boolean {
@@ -105,7 +118,7 @@ export class SessionMap {
         pattern.push(escapeRegex(v));
       }
     });
-    const base = `https://${this.authority}/`;
+    const base = `https://${this.authorityOf(url.host)}/`;
     return {
       text: base + text.join('/'),
       // Names match case-insensitively in Key Vault, but ids keep the spelling: compare exactly.
@@ -135,7 +148,7 @@ export class SessionMap {
     if (known !== undefined) return known;
     if (this.isRecordedUrl(s)) {
       const url = this.parseRecordedUrl(s)!;
-      return `https://${this.authority}/${this.mapSegments(url.segments).join('/')}${url.rest}`;
+      return `https://${this.authorityOf(url.host)}/${this.mapSegments(url.segments).join('/')}${url.rest}`;
     }
     return this.names.get(s) ?? s;
   }

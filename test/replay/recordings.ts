@@ -91,6 +91,7 @@ const TRANSIENT = new Set([409, 429, 500, 502, 503, 504]);
  */
 export function planSession(session: Session): Step[] {
   const list = session.interactions;
+  const deletedJustNow = deletedBeforeAnyWrite(list);
   return list.map((interaction, index) => {
     const next = list[index + 1];
     const poll = interaction.method === 'GET';
@@ -101,12 +102,80 @@ export function planSession(session: Session): Step[] {
         : `${SETTLING}: recorded ${interaction.status}, settled answer is a later identical request`;
       return { kind: 'skip', index, interaction, reason, settling: true };
     }
+    if (deletedJustNow.has(index)) {
+      const reason = `${SETTLING}: recorded 404 for the deleted object right after its DELETE (no write between); the service had not listed it as deleted yet`;
+      return { kind: 'skip', index, interaction, reason, settling: true };
+    }
     return { kind: 'send', index, interaction };
   });
 }
 
+/** `/keys/NAME`, `/deletedkeys/NAME` ... → `keys/name` (names are case-insensitive), or undefined for other paths. */
+export function objectOf(path: string): { collection: string; name: string; deleted: boolean } | undefined {
+  const m = /^\/(deleted)?(keys|secrets|certificates)\/([^/]+)/i.exec(path);
+  if (!m || ['restore', 'import', 'issuers', 'contacts'].includes(m[3]!.toLowerCase())) return undefined;
+  return { collection: m[2]!.toLowerCase(), name: m[3]!.toLowerCase(), deleted: m[1] !== undefined };
+}
+
+/**
+ * Reads of `/deletedX/NAME` recorded 404 after a successful `DELETE /X/NAME`, with no other write to NAME between:
+ * the service's deleted-object view lags behind the DELETE (eventual consistency), and the SDK's poller read it
+ * before it settled. Such a read is the service settling, whether or not the recording goes on to a settled read
+ * (C++ DeleteKeyOperationPoll ends on it). Only GETs: a write is always sent.
+ */
+function deletedBeforeAnyWrite(list: Interaction[]): Set<number> {
+  const out = new Set<number>();
+  const justDeleted = new Set<string>();
+  list.forEach((i, index) => {
+    const o = objectOf(i.path);
+    if (!o) return;
+    const key = `${o.collection}/${o.name}`;
+    if (i.method === 'GET') {
+      if (o.deleted && i.status === 404 && justDeleted.has(key)) out.add(index);
+      return;
+    }
+    // Soft-deleted only (the answer has a recoveryId): without soft delete a 404 there is the settled answer.
+    const softDeleted = isObject(i.responseBody) && typeof i.responseBody.recoveryId === 'string';
+    if (i.method === 'DELETE' && !o.deleted && i.status === 200 && softDeleted) justDeleted.add(key);
+    else justDeleted.delete(key);
+  });
+  return out;
+}
+
+/** The vault hosts an answer's ids name (https://HOST/keys/...), lowercased. */
+function hostsNamed(body: Json): string[] {
+  const text = JSON.stringify(body ?? null);
+  return [...text.matchAll(/https:\/\/([A-Za-z0-9.-]+)\/(?:keys|secrets|certificates|deletedkeys|deletedsecrets|deletedcertificates)\//g)].map((m) => m[1]!.toLowerCase());
+}
+
+/**
+ * The vaults a session used, by the hosts its answers' ids name. Recorders sanitize request URLs but not always ids
+ * (the C++ sessions request `redacted.vault.azure.net` and answer ids on the real host), so ids decide; a session whose
+ * ids name two hosts used two vaults (Java transparentAuthentication: a second vault, without soft delete, for the
+ * last create). One host, or none: one vault.
+ */
+export function vaultHosts(session: Session): string[] {
+  const hosts: string[] = [];
+  for (const i of session.interactions) for (const h of hostsNamed(i.responseBody)) if (!hosts.includes(h)) hosts.push(h);
+  return hosts;
+}
+
+/**
+ * The vault host each interaction went to, for sessions that used more than one: the host its answer's ids name, or
+ * (a 401 challenge, an error, an empty answer) that of the next interaction that names one, else the previous one.
+ */
+export function interactionHosts(session: Session): Array<string | undefined> {
+  const own = session.interactions.map((i) => hostsNamed(i.responseBody)[0]);
+  return own.map((h, n) => h ?? own.slice(n + 1).find((x) => x !== undefined) ?? own.slice(0, n).reverse().find((x) => x !== undefined));
+}
+
 /** The vault settings a recording shows: soft delete off ("Purgeable"), purge protection (no "+Purgeable"), retention. */
-export function vaultSettings(session: Session): { enableSoftDelete: boolean; enablePurgeProtection: boolean; softDeleteRetentionInDays: number } {
+export function vaultSettings(session: Session, host?: string): { enableSoftDelete: boolean; enablePurgeProtection: boolean; softDeleteRetentionInDays: number } {
+  if (host !== undefined) {
+    // Only what that vault answered (a session that used two vaults).
+    const hosts = interactionHosts(session);
+    session = { ...session, interactions: session.interactions.filter((_, n) => hosts[n] === host) };
+  }
   // A shared vault's lists show other objects, some from before a setting changed: the level most answers show wins.
   const levels = new Map<string, number>();
   const visit = (v: Json | undefined) => {

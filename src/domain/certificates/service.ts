@@ -17,12 +17,12 @@ import type { PrivateJwk } from '../../crypto/jwk.js';
 import type { BackupService } from '../backup.js';
 import { toUnixSeconds, type Clock } from '../clock.js';
 import { badParameter, KeyVaultError } from '../errors.js';
-import { defaultKeyOps } from '../key-rules.js';
 import type { KeyService } from '../keys.js';
 import type { AttributesInput, DeletedVersion, Lifecycle, ObjectSnapshot, ObjectVersion, Tags } from '../lifecycle.js';
 import type { SecretService } from '../secrets.js';
 import type { VaultContext } from '../vaults.js';
 import { BUILT_IN_ISSUERS, type IssuerStore } from './issuers.js';
+import { certificateKeyOps } from './key-ops.js';
 import { PEM, resolvePolicy, type CertificatePolicy, type PolicyInput } from './policy.js';
 
 /**
@@ -54,6 +54,8 @@ export interface PendingOperation {
   version: string;
   /** Clock time (ms) at which a delayed self-signed operation completes. */
   completeAt?: number;
+  /** The create request's attributes and tags, which the completed version gets (not the pending version's). */
+  requested?: { attributes?: AttributesInput; tags?: Tags };
   preserveCertOrder?: boolean;
 }
 
@@ -89,10 +91,13 @@ function completed(op: PendingOperation): PendingOperation {
   return { ...rest, status: 'completed' };
 }
 
-/** What completing a version carries besides the certificate: the request's attributes, tags and chain order. */
+/**
+ * What completing a version carries besides the certificate: the request's attributes, tags and chain order. Tags
+ * `null` means the request had none: the completed version then has none, whatever the pending one was given.
+ */
 interface CompletionExtra {
   attributes?: AttributesInput;
-  tags?: Tags;
+  tags?: Tags | null;
   preserveCertOrder?: boolean;
 }
 
@@ -193,7 +198,7 @@ export function createCertificateService(
     const kty = policy.key_props.kty;
     keys.lifecycle.create(vault, name, {
       version,
-      body: { jwk: { ...jwk, kty: kty as PrivateJwk['kty'] }, keyOps: defaultKeyOps(kty), managed: true },
+      body: { jwk: { ...jwk, kty: kty as PrivateJwk['kty'] }, keyOps: certificateKeyOps(kty, policy.x509_props.key_usage), managed: true },
       ...(window && { attributes: window }),
     });
   }
@@ -218,9 +223,13 @@ export function createCertificateService(
         attributes,
         ...(extra.tags && { tags: extra.tags }),
       });
+      // The key, made before the certificate was signed, gets the certificate's validity and tags, like the secret
+      // (Java recording createSelfSignedCertificatePkcs12 #7-8: nbf, exp and `tags: {}` on both).
+      const tags = extra.tags !== undefined && { tags: extra.tags };
+      keys.lifecycle.update(vault, name, version, { attributes, ...tags });
       const pendingVersion = lifecycle.find(vault, name);
       if (pendingVersion?.version === version && pendingVersion.body.pending) {
-        return lifecycle.update(vault, name, version, { body, attributes, ...(extra.tags && { tags: extra.tags }) });
+        return lifecycle.update(vault, name, version, { body, attributes, ...tags });
       }
       return lifecycle.create(vault, name, { version, body, attributes, ...(extra.tags && { tags: extra.tags }) });
     };
@@ -262,11 +271,12 @@ export function createCertificateService(
    * recording test_async_request_cancellation_and_deletion at 7.6); otherwise a delayed self-signed operation
    * completes once its time has come.
    */
-  async function settle(vault: VaultContext, name: string): Promise<void> {
+  async function settle(vault: VaultContext, name: string, cancellationToo = true): Promise<void> {
     const m = meta(vault, name);
     const op = m?.operation;
     if (!m || !op || op.status !== 'inProgress') return;
     if (op.cancellation_requested) {
+      if (!cancellationToo) return;
       const { status_details: _details, ...rest } = op;
       saveMeta(vault, name, { ...m, operation: { ...rest, status: 'cancelled' } });
       return;
@@ -274,7 +284,11 @@ export function createCertificateService(
     const due = op.completeAt !== undefined && clock.now() >= op.completeAt;
     if (!due) return;
     const key = keys.lifecycle.get(vault, name, op.version);
-    const finish = await prepareSelfSigned(m.policy, key.body.jwk, {});
+    // The completed version is the one the create asked for: an update the client made to the pending version
+    // (attributes, tags) does not carry over (Java recording certificateAsyncForAsyncOperations #4 and #8, 7.0: tags
+    // and enabled false set while issuing, the issued certificate enabled and without them).
+    const requested = op.requested ?? {};
+    const finish = await prepareSelfSigned(m.policy, key.body.jwk, { ...(requested.attributes && { attributes: requested.attributes }), tags: requested.tags ?? null });
     lifecycle.transaction(() => {
       // Another request may have settled the operation while this one was signing.
       const current = meta(vault, name);
@@ -340,6 +354,7 @@ export function createCertificateService(
           status_details: IN_PROGRESS_DETAILS,
           request_id: randomBytes(16).toString('hex'),
           version,
+          requested: { ...(input.attributes && { attributes: input.attributes }), ...(input.tags && { tags: input.tags }) },
           ...(input.preserveCertOrder !== undefined && { preserveCertOrder: input.preserveCertOrder }),
         };
         if (delayed) operation.completeAt = clock.now() + options.selfSignedDelayMs!;
@@ -428,7 +443,10 @@ export function createCertificateService(
       return op;
     },
     async deleteOperation(vault, name) {
-      await settle(vault, name);
+      // Deleting answers the operation as it stands: a cancellation requested just before is not applied yet (Java
+      // recording certificateAsyncRequestCancellation #3-4, 7.0: PATCH cancel, then DELETE answered inProgress with
+      // cancellation_requested; a poll is what shows it cancelled, Python 7.6). A due self-signed issuance completes.
+      await settle(vault, name, false);
       const m = meta(vault, name);
       const op = currentOperation(vault, name);
       const { operation: _removed, ...rest } = m!;
